@@ -1,0 +1,64 @@
+-- Registers a view or materialized view as an mvcert target, or updates its policy.
+-- Arguments left NULL keep the current value (or the default for a new target).
+CREATE FUNCTION audit.register_target(
+    p_target                  regclass,
+    p_description             text     DEFAULT NULL,
+    p_max_age                 interval DEFAULT NULL,
+    p_export_max_age          interval DEFAULT NULL,
+    p_statement_timeout       interval DEFAULT NULL,
+    p_lock_timeout            interval DEFAULT NULL,
+    p_day_column              text     DEFAULT NULL)
+RETURNS audit.target
+LANGUAGE plpgsql
+SET search_path TO pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_name text := audit._require_view(p_target);
+    v_row  audit.target;
+BEGIN
+    IF p_max_age <= interval '0' THEN
+        RAISE EXCEPTION 'mvcert: max_age must be positive, got %', p_max_age
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'e.g. interval ''24 hours''';
+    END IF;
+    IF p_export_max_age <= interval '0' THEN
+        RAISE EXCEPTION 'mvcert: export_max_age must be positive, got %', p_export_max_age
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'e.g. interval ''24 hours''';
+    END IF;
+    IF p_statement_timeout < interval '0' THEN
+        RAISE EXCEPTION 'mvcert: statement_timeout must not be negative, got %', p_statement_timeout
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use interval ''0'' for no limit.';
+    END IF;
+    IF p_lock_timeout < interval '0' THEN
+        RAISE EXCEPTION 'mvcert: lock_timeout must not be negative, got %', p_lock_timeout
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use interval ''0'' for no limit.';
+    END IF;
+    IF p_day_column IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) p_target
+           AND a.attname OPERATOR(pg_catalog.=) p_day_column
+           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'mvcert: day column % does not exist in %', pg_catalog.quote_ident(p_day_column), v_name
+            USING ERRCODE = 'undefined_column';
+    END IF;
+
+    INSERT INTO audit.target AS t (target, description, max_age, export_max_age,
+                                   statement_timeout, lock_timeout, day_column)
+    VALUES (v_name, p_description,
+            coalesce(p_max_age, interval '24 hours'),
+            coalesce(p_export_max_age, interval '24 hours'),
+            coalesce(p_statement_timeout, interval '30 minutes'),
+            coalesce(p_lock_timeout, interval '10 seconds'),
+            p_day_column)
+    ON CONFLICT (target) DO UPDATE SET
+        description       = coalesce(EXCLUDED.description, t.description),
+        max_age           = coalesce(p_max_age, t.max_age),
+        export_max_age    = coalesce(p_export_max_age, t.export_max_age),
+        statement_timeout = coalesce(p_statement_timeout, t.statement_timeout),
+        lock_timeout      = coalesce(p_lock_timeout, t.lock_timeout),
+        day_column        = coalesce(p_day_column, t.day_column)
+    RETURNING * INTO v_row;
+    RETURN v_row;
+END
+$$;
+COMMENT ON FUNCTION audit.register_target(regclass, text, interval, interval, interval, interval, text) IS
+  'Registers a view or materialized view as an mvcert target, or updates its policy (NULL arguments keep the current value).';
