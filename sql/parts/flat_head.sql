@@ -4,5 +4,3 @@
 -- Creates schema audit with the same objects as CREATE EXTENSION mvcert VERSION '@EXTVERSION@'.
 BEGIN;
 SET LOCAL check_function_bodies = off;
-CREATE SCHEMA audit;
-COMMENT ON SCHEMA audit IS 'mvcert @EXTVERSION@ (flat install)';

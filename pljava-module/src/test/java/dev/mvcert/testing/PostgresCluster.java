@@ -1,0 +1,292 @@
+package dev.mvcert.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * A throwaway PostgreSQL cluster started from the installed binaries (initdb + pg_ctl) for one
+ * test run: free port, data under {@code target/}, a short Unix socket directory under /tmp,
+ * pg_cron preloaded, the mvcert extension installed. It is stopped by {@link #close()}, by a JVM
+ * shutdown hook (failed or interrupted runs), and, should the JVM have been killed outright,
+ * by the next run, which stops clusters left behind in {@code target/}.
+ *
+ * <p>PostgreSQL refuses to run as root; when the tests run as root the server commands run as
+ * the {@code postgres} user through {@code runuser}.
+ */
+public final class PostgresCluster implements AutoCloseable {
+
+    private static final String CLUSTER_DIR_PREFIX = "pgcluster-";
+    private static final String SERVER_USER = "postgres";
+
+    private final Path projectRoot;
+    private final Path bindir;
+    private final Path dataDir;
+    private final Path socketDir;
+    private final int port;
+    private final boolean runAsServerUser;
+    private final AtomicInteger databaseCounter = new AtomicInteger();
+    private volatile boolean running;
+    private final Thread shutdownHook = new Thread(this::stopQuietly, "pgcluster-stop");
+
+    private PostgresCluster(Path projectRoot, Path bindir, Path dataDir, Path socketDir, int port, boolean runAsServerUser) {
+        this.projectRoot = projectRoot;
+        this.bindir = bindir;
+        this.dataDir = dataDir;
+        this.socketDir = socketDir;
+        this.port = port;
+        this.runAsServerUser = runAsServerUser;
+    }
+
+    /** Starts a new cluster for the module whose {@code target/} directory is given. */
+    public static PostgresCluster start(Path targetDir) {
+        Path projectRoot = findProjectRoot(targetDir.toAbsolutePath());
+        PgInstallation pg = PgInstallation.detect();
+        ExtensionInstaller.ensureInstalled(projectRoot, pg);
+        boolean asServerUser = "root".equals(System.getProperty("user.name"));
+        stopLeftovers(targetDir, pg.bindir(), asServerUser);
+        try {
+            Files.createDirectories(targetDir);
+            Path dataDir = targetDir.toAbsolutePath().resolve(CLUSTER_DIR_PREFIX + ProcessHandle.current().pid());
+            deleteRecursively(dataDir);
+            Files.createDirectories(dataDir);
+            Path socketDir = Files.createTempDirectory(Path.of("/tmp"), "mvcert-");
+            if (asServerUser) {
+                makeReachable(targetDir.toAbsolutePath());
+                run(List.of("chown", SERVER_USER + ":", dataDir.toString(), socketDir.toString()), Duration.ofSeconds(10));
+            }
+            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+            PostgresCluster cluster = new PostgresCluster(projectRoot, pg.bindir(), dataDir, socketDir, freePort(), asServerUser);
+            cluster.initAndStart();
+            return cluster;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void initAndStart() throws IOException {
+        serverCommand(Duration.ofMinutes(2), bindir.resolve("initdb").toString(), "-D", dataDir.toString(),
+                "-U", SERVER_USER, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions");
+        String conf = String.join("\n",
+                "",
+                "# mvcert test cluster",
+                "port = " + port,
+                "listen_addresses = '127.0.0.1'",
+                "unix_socket_directories = '" + socketDir + "'",
+                "shared_preload_libraries = 'pg_cron'",
+                "cron.database_name = 'postgres'",
+                "max_connections = 200",
+                "fsync = off",
+                "synchronous_commit = off",
+                "full_page_writes = off",
+                "compute_query_id = on",
+                "wal_level = replica",
+                "max_wal_senders = 5",
+                "hot_standby = on",
+                "log_min_messages = warning",
+                "log_line_prefix = '%m [%p] %d '",
+                "");
+        Path confFile = dataDir.resolve("postgresql.conf");
+        Files.writeString(confFile, Files.readString(confFile) + conf, StandardCharsets.UTF_8);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        serverCommand(Duration.ofMinutes(2), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
+                "-l", dataDir.resolve("server.log").toString(), "-w", "-t", "90", "start");
+        running = true;
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("CREATE EXTENSION pg_cron");
+            s.execute("CREATE DATABASE mvcert_template");
+        } catch (SQLException e) {
+            throw new IllegalStateException("test cluster started but could not be prepared: " + e.getMessage()
+                    + "\nserver log: " + dataDir.resolve("server.log"), e);
+        }
+        try (Connection c = connect("mvcert_template"); Statement s = c.createStatement()) {
+            s.execute("CREATE EXTENSION mvcert");
+        } catch (SQLException e) {
+            throw new IllegalStateException("CREATE EXTENSION mvcert failed in the test cluster: " + e.getMessage(), e);
+        }
+    }
+
+    /** A new database made from a template that already has {@code CREATE EXTENSION mvcert}. */
+    public TestDatabase createDatabase(String hint) {
+        String name = "t" + databaseCounter.incrementAndGet() + "_" + hint.toLowerCase().replaceAll("[^a-z0-9]+", "_");
+        if (name.length() > 60) {
+            name = name.substring(0, 60);
+        }
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE \"" + name + "\" TEMPLATE mvcert_template");
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not create test database " + name + ": " + e.getMessage(), e);
+        }
+        return new TestDatabase(this, name);
+    }
+
+    /** A superuser connection (autocommit) to the named database. */
+    public Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database), SERVER_USER, "");
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+    }
+
+    public int port() { return port; }
+    public Path socketDir() { return socketDir; }
+    public Path dataDir() { return dataDir; }
+    public Path bindir() { return bindir; }
+    public Path projectRoot() { return projectRoot; }
+    public String superuser() { return SERVER_USER; }
+
+    /** Runs a server binary (psql, pg_ctl, pg_basebackup, ...) as the server's OS user. */
+    public ProcessResult serverCommand(Duration timeout, String... command) {
+        List<String> full = new ArrayList<>();
+        if (runAsServerUser) {
+            full.addAll(List.of("runuser", "-u", SERVER_USER, "--"));
+        }
+        full.addAll(List.of(command));
+        ProcessResult result = run(full, timeout);
+        if (result.exitCode() != 0) {
+            throw new IllegalStateException("command failed (exit " + result.exitCode() + "): "
+                    + String.join(" ", command) + "\n" + result.output());
+        }
+        return result;
+    }
+
+    /** Restarts the server: mode is "fast" or "immediate" (crash-like). */
+    public void restart(String mode) {
+        serverCommand(Duration.ofMinutes(2), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
+                "-m", mode, "-w", "-t", "90", "stop");
+        serverCommand(Duration.ofMinutes(2), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
+                "-l", dataDir.resolve("server.log").toString(), "-w", "-t", "90", "start");
+    }
+
+    @Override
+    public void close() {
+        stopQuietly();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook is running or has run
+        }
+    }
+
+    private synchronized void stopQuietly() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        try {
+            serverCommand(Duration.ofMinutes(1), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
+                    "-m", "fast", "-w", "-t", "60", "stop");
+        } catch (RuntimeException e) {
+            System.err.println("mvcert test cluster: stop failed: " + e.getMessage());
+        }
+        try {
+            deleteRecursively(socketDir);
+        } catch (IOException ignored) {
+            // a leftover empty directory in /tmp is harmless
+        }
+    }
+
+    private static void stopLeftovers(Path targetDir, Path bindir, boolean asServerUser) {
+        if (!Files.isDirectory(targetDir)) {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(targetDir)) {
+            for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(CLUSTER_DIR_PREFIX)).toList()) {
+                if (Files.exists(dir.resolve("postmaster.pid"))) {
+                    List<String> stop = new ArrayList<>();
+                    if (asServerUser) {
+                        stop.addAll(List.of("runuser", "-u", SERVER_USER, "--"));
+                    }
+                    stop.addAll(List.of(bindir.resolve("pg_ctl").toString(), "-D", dir.toString(), "-m", "immediate", "-w", "stop"));
+                    run(stop, Duration.ofSeconds(60));
+                }
+                deleteRecursively(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The server user must be able to traverse down to target/ (it is created by whoever runs Maven). */
+    private static void makeReachable(Path dir) {
+        for (Path p = dir; p != null && p.getParent() != null; p = p.getParent()) {
+            if (p.toFile().canExecute()) {
+                run(List.of("chmod", "o+x", p.toString()), Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    static Path findProjectRoot(Path start) {
+        for (Path p = start; p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("sql/mvcert.control"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("cannot find the mvcert project root (sql/mvcert.control) above " + start);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    static ProcessResult run(List<String> command, Duration timeout) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process.getOutputStream().close();
+            // Read output on this thread; waitFor with timeout guards against a hung child.
+            StringBuilder out = new StringBuilder();
+            Thread reader = new Thread(() -> {
+                try {
+                    out.append(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException ignored) {
+                    // the process went away
+                }
+            });
+            reader.start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("command timed out after " + timeout + ": " + String.join(" ", command));
+            }
+            reader.join(5000);
+            return new ProcessResult(process.exitValue(), out.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + String.join(" ", command), e);
+        }
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Exit code and combined output of a finished command. */
+    public record ProcessResult(int exitCode, String output) {}
+}
