@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mvcert.testing.PostgresCluster;
+import dev.mvcert.local.LocalCluster;
 import dev.mvcert.testing.PostgresExtension;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -34,7 +34,7 @@ class ExtensionInstallIT {
             """;
 
     @Test
-    void createExtensionInANewDatabaseCreatesSchemaAudit(PostgresCluster cluster) throws SQLException {
+    void createExtensionInANewDatabaseCreatesSchemaAudit(LocalCluster cluster) throws SQLException {
         createDatabase(cluster, "ext_fresh");
         try (Connection c = cluster.connect("ext_fresh"); Statement s = c.createStatement()) {
             s.execute("CREATE EXTENSION mvcert");
@@ -49,7 +49,7 @@ class ExtensionInstallIT {
     }
 
     @Test
-    void dropAndRecreateLeavesNothingBehindAndWorksAgain(PostgresCluster cluster) throws SQLException {
+    void dropAndRecreateLeavesNothingBehindAndWorksAgain(LocalCluster cluster) throws SQLException {
         createDatabase(cluster, "ext_drop");
         try (Connection c = cluster.connect("ext_drop"); Statement s = c.createStatement()) {
             s.execute("CREATE EXTENSION mvcert");
@@ -62,7 +62,7 @@ class ExtensionInstallIT {
     }
 
     @Test
-    void flatInstallScriptCreatesTheSameObjectsAsTheExtension(PostgresCluster cluster) throws SQLException {
+    void flatInstallScriptCreatesTheSameObjectsAsTheExtension(LocalCluster cluster) throws SQLException {
         createDatabase(cluster, "ext_flat");
         Path flat = cluster.projectRoot().resolve("sql/build/mvcert_flat.sql");
         cluster.serverCommand(Duration.ofMinutes(2), cluster.bindir().resolve("psql").toString(),
@@ -79,7 +79,7 @@ class ExtensionInstallIT {
         assertFalse(flatObjects.isEmpty());
     }
 
-    private static void createDatabase(PostgresCluster cluster, String name) throws SQLException {
+    private static void createDatabase(LocalCluster cluster, String name) throws SQLException {
         try (Connection c = cluster.connect("postgres"); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         }

@@ -1,5 +1,6 @@
 package dev.mvcert.testing;
 
+import dev.mvcert.local.LocalCluster;
 import java.nio.file.Path;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -24,18 +25,18 @@ public final class PostgresExtension implements BeforeAllCallback, ParameterReso
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         Class<?> type = parameter.getParameter().getType();
-        return type == TestDatabase.class || type == PostgresCluster.class;
+        return type == TestDatabase.class || type == LocalCluster.class;
     }
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) throws ParameterResolutionException {
-        return parameter.getParameter().getType() == PostgresCluster.class ? cluster(context) : database(context);
+        return parameter.getParameter().getType() == LocalCluster.class ? cluster(context) : database(context);
     }
 
     /** The cluster lives in the root store, whose resources JUnit closes when the whole run ends. */
-    public static PostgresCluster cluster(ExtensionContext context) {
+    public static LocalCluster cluster(ExtensionContext context) {
         return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("cluster",
-                key -> new ClusterResource(PostgresCluster.start(Path.of("target"))), ClusterResource.class).cluster();
+                key -> new ClusterResource(LocalCluster.start(Path.of("target"))), ClusterResource.class).cluster();
     }
 
     private static TestDatabase database(ExtensionContext context) {
@@ -44,12 +45,12 @@ public final class PostgresExtension implements BeforeAllCallback, ParameterReso
         while (classContext.getTestClass().orElse(null) != testClass || classContext.getTestMethod().isPresent()) {
             classContext = classContext.getParent().orElseThrow();
         }
-        PostgresCluster cluster = cluster(context);
+        LocalCluster cluster = cluster(context);
         return classContext.getStore(NAMESPACE).getOrComputeIfAbsent("database",
-                key -> cluster.createDatabase(testClass.getSimpleName()), TestDatabase.class);
+                key -> new TestDatabase(cluster, cluster.createDatabase(testClass.getSimpleName())), TestDatabase.class);
     }
 
-    private record ClusterResource(PostgresCluster cluster) implements ExtensionContext.Store.CloseableResource {
+    private record ClusterResource(LocalCluster cluster) implements ExtensionContext.Store.CloseableResource {
         @Override
         public void close() {
             cluster.close();

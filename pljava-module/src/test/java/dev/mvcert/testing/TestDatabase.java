@@ -1,10 +1,7 @@
 package dev.mvcert.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.mvcert.local.ExamplePipeline;
+import dev.mvcert.local.LocalCluster;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,21 +9,20 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /** A database of the test cluster, created for one test class, with the mvcert extension installed. */
 public final class TestDatabase {
 
-    private final PostgresCluster cluster;
+    private final LocalCluster cluster;
     private final String name;
 
-    TestDatabase(PostgresCluster cluster, String name) {
+    public TestDatabase(LocalCluster cluster, String name) {
         this.cluster = cluster;
         this.name = name;
     }
 
     public String name() { return name; }
-    public PostgresCluster cluster() { return cluster; }
+    public LocalCluster cluster() { return cluster; }
     public String jdbcUrl() { return cluster.jdbcUrl(name); }
 
     /** A superuser connection in autocommit mode. */
@@ -75,25 +71,12 @@ public final class TestDatabase {
         }
     }
 
-    /**
-     * Loads an example pipeline from {@code sql/examples/<example>/} (every file in name order:
-     * schemas, base tables and materialized views created WITH NO DATA), then fills the base
-     * tables with synthetic data at the given scale.
-     */
+    /** Loads an example pipeline of sql/examples and generates its data at the given scale. */
     public void loadExample(ExamplePipeline example, int scale) {
-        Path dir = cluster.projectRoot().resolve("sql/examples").resolve(example.directory());
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".sql")).sorted().toList()) {
-                execute(Files.readString(file, StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(example.generatorCall())) {
-            ps.setInt(1, scale);
-            ps.execute();
+        try (Connection c = connect()) {
+            example.load(c, cluster.projectRoot(), scale);
         } catch (SQLException e) {
-            throw new IllegalStateException("generating data for " + example + ": " + e.getMessage(), e);
+            throw new IllegalStateException("loading example " + example + ": " + e.getMessage(), e);
         }
     }
 }

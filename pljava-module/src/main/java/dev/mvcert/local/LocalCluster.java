@@ -1,4 +1,4 @@
-package dev.mvcert.testing;
+package dev.mvcert.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,16 +20,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * A throwaway PostgreSQL cluster started from the installed binaries (initdb + pg_ctl) for one
- * test run: free port, data under {@code target/}, a short Unix socket directory under /tmp,
- * pg_cron preloaded, the mvcert extension installed. It is stopped by {@link #close()}, by a JVM
- * shutdown hook (failed or interrupted runs), and, should the JVM have been killed outright,
- * by the next run, which stops clusters left behind in {@code target/}.
+ * A throwaway PostgreSQL cluster started from the installed binaries (initdb + pg_ctl), for the
+ * test suite and the demo: free port, data in a work directory (the tests use {@code target/}),
+ * a short Unix socket directory under /tmp, pg_cron preloaded, the mvcert extension built from
+ * {@code sql/} and installed. It is stopped by {@link #close()}, by a JVM shutdown hook (failed
+ * or interrupted runs), and, should the JVM have been killed outright, by the next start in the
+ * same work directory, which stops clusters left behind there.
  *
- * <p>PostgreSQL refuses to run as root; when the tests run as root the server commands run as
- * the {@code postgres} user through {@code runuser}.
+ * <p>PostgreSQL refuses to run as root; when run as root the server commands run as the
+ * {@code postgres} user through {@code runuser}.
  */
-public final class PostgresCluster implements AutoCloseable {
+public final class LocalCluster implements AutoCloseable {
 
     private static final String CLUSTER_DIR_PREFIX = "pgcluster-";
     private static final String SERVER_USER = "postgres";
@@ -44,7 +45,7 @@ public final class PostgresCluster implements AutoCloseable {
     private volatile boolean running;
     private final Thread shutdownHook = new Thread(this::stopQuietly, "pgcluster-stop");
 
-    private PostgresCluster(Path projectRoot, Path bindir, Path dataDir, Path socketDir, int port, boolean runAsServerUser) {
+    private LocalCluster(Path projectRoot, Path bindir, Path dataDir, Path socketDir, int port, boolean runAsServerUser) {
         this.projectRoot = projectRoot;
         this.bindir = bindir;
         this.dataDir = dataDir;
@@ -53,9 +54,13 @@ public final class PostgresCluster implements AutoCloseable {
         this.runAsServerUser = runAsServerUser;
     }
 
-    /** Starts a new cluster for the module whose {@code target/} directory is given. */
-    public static PostgresCluster start(Path targetDir) {
-        Path projectRoot = findProjectRoot(targetDir.toAbsolutePath());
+    /** Starts a new cluster with its data in {@code workDir}, for the mvcert checkout at or above it. */
+    public static LocalCluster start(Path workDir) {
+        return start(workDir, findProjectRoot(workDir.toAbsolutePath()));
+    }
+
+    /** Starts a new cluster with its data in {@code targetDir}, installing mvcert from {@code projectRoot}. */
+    public static LocalCluster start(Path targetDir, Path projectRoot) {
         PgInstallation pg = PgInstallation.detect();
         ExtensionInstaller.ensureInstalled(projectRoot, pg);
         boolean asServerUser = "root".equals(System.getProperty("user.name"));
@@ -71,7 +76,7 @@ public final class PostgresCluster implements AutoCloseable {
                 run(List.of("chown", SERVER_USER + ":", dataDir.toString(), socketDir.toString()), Duration.ofSeconds(10));
             }
             Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
-            PostgresCluster cluster = new PostgresCluster(projectRoot, pg.bindir(), dataDir, socketDir, freePort(), asServerUser);
+            LocalCluster cluster = new LocalCluster(projectRoot, pg.bindir(), dataDir, socketDir, freePort(), asServerUser);
             cluster.initAndStart();
             return cluster;
         } catch (IOException e) {
@@ -84,7 +89,7 @@ public final class PostgresCluster implements AutoCloseable {
                 "-U", SERVER_USER, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions");
         String conf = String.join("\n",
                 "",
-                "# mvcert test cluster",
+                "# mvcert throwaway cluster",
                 "port = " + port,
                 "listen_addresses = '127.0.0.1'",
                 "unix_socket_directories = '" + socketDir + "'",
@@ -111,18 +116,18 @@ public final class PostgresCluster implements AutoCloseable {
             s.execute("CREATE EXTENSION pg_cron");
             s.execute("CREATE DATABASE mvcert_template");
         } catch (SQLException e) {
-            throw new IllegalStateException("test cluster started but could not be prepared: " + e.getMessage()
+            throw new IllegalStateException("local cluster started but could not be prepared: " + e.getMessage()
                     + "\nserver log: " + dataDir.resolve("server.log"), e);
         }
         try (Connection c = connect("mvcert_template"); Statement s = c.createStatement()) {
             s.execute("CREATE EXTENSION mvcert");
         } catch (SQLException e) {
-            throw new IllegalStateException("CREATE EXTENSION mvcert failed in the test cluster: " + e.getMessage(), e);
+            throw new IllegalStateException("CREATE EXTENSION mvcert failed in the local cluster: " + e.getMessage(), e);
         }
     }
 
     /** A new database made from a template that already has {@code CREATE EXTENSION mvcert}. */
-    public TestDatabase createDatabase(String hint) {
+    public String createDatabase(String hint) {
         String name = "t" + databaseCounter.incrementAndGet() + "_" + hint.toLowerCase().replaceAll("[^a-z0-9]+", "_");
         if (name.length() > 60) {
             name = name.substring(0, 60);
@@ -130,9 +135,9 @@ public final class PostgresCluster implements AutoCloseable {
         try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE \"" + name + "\" TEMPLATE mvcert_template");
         } catch (SQLException e) {
-            throw new IllegalStateException("could not create test database " + name + ": " + e.getMessage(), e);
+            throw new IllegalStateException("could not create database " + name + ": " + e.getMessage(), e);
         }
-        return new TestDatabase(this, name);
+        return name;
     }
 
     /** A superuser connection (autocommit) to the named database. */
@@ -193,7 +198,7 @@ public final class PostgresCluster implements AutoCloseable {
             serverCommand(Duration.ofMinutes(1), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
                     "-m", "fast", "-w", "-t", "60", "stop");
         } catch (RuntimeException e) {
-            System.err.println("mvcert test cluster: stop failed: " + e.getMessage());
+            System.err.println("mvcert local cluster: stop failed: " + e.getMessage());
         }
         try {
             deleteRecursively(socketDir);
@@ -232,7 +237,8 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    static Path findProjectRoot(Path start) {
+    /** The mvcert checkout (the directory holding sql/mvcert.control) at or above {@code start}. */
+    public static Path findProjectRoot(Path start) {
         for (Path p = start; p != null; p = p.getParent()) {
             if (Files.isRegularFile(p.resolve("sql/mvcert.control"))) {
                 return p;
@@ -248,7 +254,7 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    static ProcessResult run(List<String> command, Duration timeout) {
+    public static ProcessResult run(List<String> command, Duration timeout) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             process.getOutputStream().close();

@@ -1,4 +1,4 @@
-package dev.mvcert.testing;
+package dev.mvcert.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,7 +48,7 @@ final class ExtensionInstaller {
     }
 
     private static void make(Path sqlDir, String goal) {
-        PostgresCluster.ProcessResult result = PostgresCluster.run(List.of("make", "-s", "-C", sqlDir.toString(), goal),
+        LocalCluster.ProcessResult result = LocalCluster.run(List.of("make", "-s", "-C", sqlDir.toString(), goal),
                 Duration.ofMinutes(2));
         if (result.exitCode() != 0) {
             throw new IllegalStateException("`make -C sql " + goal + "` failed (is postgresql-server-dev-15 installed? "

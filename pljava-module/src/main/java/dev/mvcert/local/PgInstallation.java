@@ -1,4 +1,4 @@
-package dev.mvcert.testing;
+package dev.mvcert.local;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +11,9 @@ record PgInstallation(Path bindir, Path pkglibdir, Path sharedir, String version
     static final String PREREQS_HINT = "run install/prereqs.sh";
 
     static PgInstallation detect() {
-        PostgresCluster.ProcessResult result;
+        LocalCluster.ProcessResult result;
         try {
-            result = PostgresCluster.run(List.of("pg_config", "--bindir", "--pkglibdir", "--sharedir", "--version"),
+            result = LocalCluster.run(List.of("pg_config", "--bindir", "--pkglibdir", "--sharedir", "--version"),
                     Duration.ofSeconds(20));
         } catch (RuntimeException e) {
             throw new IllegalStateException("pg_config not found: PostgreSQL 15 and its server headers are not installed: "
@@ -26,7 +26,7 @@ record PgInstallation(Path bindir, Path pkglibdir, Path sharedir, String version
         PgInstallation pg = new PgInstallation(Path.of(lines[0].strip()), Path.of(lines[1].strip()),
                 Path.of(lines[2].strip()), lines[3].strip());
         if (!pg.version().startsWith("PostgreSQL 15")) {
-            throw new IllegalStateException("mvcert's tests need PostgreSQL 15, pg_config reports " + pg.version()
+            throw new IllegalStateException("mvcert needs PostgreSQL 15, pg_config reports " + pg.version()
                     + ": " + PREREQS_HINT);
         }
         if (!Files.isExecutable(pg.bindir().resolve("initdb")) || !Files.isExecutable(pg.bindir().resolve("pg_ctl"))) {
