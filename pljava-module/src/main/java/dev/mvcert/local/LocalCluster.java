@@ -5,7 +5,10 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -34,6 +37,8 @@ public final class LocalCluster implements AutoCloseable {
 
     private static final String CLUSTER_DIR_PREFIX = "pgcluster-";
     private static final String SERVER_USER = "postgres";
+    /** The database where pg_cron keeps its jobs (cron.database_name); it has mvcert too. */
+    public static final String CRON_DATABASE = "mvcert_cron";
 
     private final Path projectRoot;
     private final Path bindir;
@@ -62,7 +67,6 @@ public final class LocalCluster implements AutoCloseable {
     /** Starts a new cluster with its data in {@code targetDir}, installing mvcert from {@code projectRoot}. */
     public static LocalCluster start(Path targetDir, Path projectRoot) {
         PgInstallation pg = PgInstallation.detect();
-        ExtensionInstaller.ensureInstalled(projectRoot, pg);
         boolean asServerUser = "root".equals(System.getProperty("user.name"));
         stopLeftovers(targetDir, pg.bindir(), asServerUser);
         try {
@@ -77,14 +81,22 @@ public final class LocalCluster implements AutoCloseable {
             }
             Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
             LocalCluster cluster = new LocalCluster(projectRoot, pg.bindir(), dataDir, socketDir, freePort(), asServerUser);
-            cluster.initAndStart();
+            cluster.initdb();
+            // Several checkouts on one machine share PostgreSQL's extension directory: install
+            // and create the extension under one lock so each cluster gets its own checkout's copy.
+            try (FileChannel lockFile = FileChannel.open(Path.of("/tmp/mvcert-extension-install.lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = lockFile.lock()) {
+                ExtensionInstaller.ensureInstalled(projectRoot, pg);
+                cluster.startAndPrepare();
+            }
             return cluster;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private void initAndStart() throws IOException {
+    private void initdb() throws IOException {
         serverCommand(Duration.ofMinutes(2), bindir.resolve("initdb").toString(), "-D", dataDir.toString(),
                 "-U", SERVER_USER, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions");
         String conf = String.join("\n",
@@ -94,7 +106,7 @@ public final class LocalCluster implements AutoCloseable {
                 "listen_addresses = '127.0.0.1'",
                 "unix_socket_directories = '" + socketDir + "'",
                 "shared_preload_libraries = 'pg_cron'",
-                "cron.database_name = 'postgres'",
+                "cron.database_name = '" + CRON_DATABASE + "'",
                 "max_connections = 200",
                 "fsync = off",
                 "synchronous_commit = off",
@@ -108,12 +120,14 @@ public final class LocalCluster implements AutoCloseable {
                 "");
         Path confFile = dataDir.resolve("postgresql.conf");
         Files.writeString(confFile, Files.readString(confFile) + conf, StandardCharsets.UTF_8);
+    }
+
+    private void startAndPrepare() {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         serverCommand(Duration.ofMinutes(2), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
                 "-l", dataDir.resolve("server.log").toString(), "-w", "-t", "90", "start");
         running = true;
         try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
-            s.execute("CREATE EXTENSION pg_cron");
             s.execute("CREATE DATABASE mvcert_template");
         } catch (SQLException e) {
             throw new IllegalStateException("local cluster started but could not be prepared: " + e.getMessage()
@@ -123,6 +137,17 @@ public final class LocalCluster implements AutoCloseable {
             s.execute("CREATE EXTENSION mvcert");
         } catch (SQLException e) {
             throw new IllegalStateException("CREATE EXTENSION mvcert failed in the local cluster: " + e.getMessage(), e);
+        }
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + CRON_DATABASE + " TEMPLATE mvcert_template");
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not create " + CRON_DATABASE + ": " + e.getMessage(), e);
+        }
+        try (Connection c = connect(CRON_DATABASE); Statement s = c.createStatement()) {
+            s.execute("CREATE EXTENSION pg_cron");
+        } catch (SQLException e) {
+            throw new IllegalStateException("CREATE EXTENSION pg_cron failed: " + e.getMessage()
+                    + " (is shared_preload_libraries = 'pg_cron' in effect?)", e);
         }
     }
 
