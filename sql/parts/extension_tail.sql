@@ -3,3 +3,6 @@
 -- Every configuration table is listed here, nowhere else.
 SELECT pg_catalog.pg_extension_config_dump('audit.target', '');
 SELECT pg_catalog.pg_extension_config_dump('audit.declared_dependency', '');
+SELECT pg_catalog.pg_extension_config_dump('audit.feed', '');
+SELECT pg_catalog.pg_extension_config_dump('audit.target_feed', '');
+SELECT pg_catalog.pg_extension_config_dump('audit.history_retention', '');
