@@ -3,6 +3,8 @@
 -- Every configuration table is listed here, nowhere else.
 SELECT pg_catalog.pg_extension_config_dump('audit.target', '');
 SELECT pg_catalog.pg_extension_config_dump('audit.declared_dependency', '');
+SELECT pg_catalog.pg_extension_config_dump('audit.breaker_policy', '');
+
 -- certify: rules and reviewed baselines (with the sequences behind their identity columns).
 SELECT pg_catalog.pg_extension_config_dump('audit.deny_rule', '');
 SELECT pg_catalog.pg_extension_config_dump('audit.gate_rule', '');
