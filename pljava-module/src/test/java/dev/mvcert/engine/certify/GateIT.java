@@ -109,6 +109,25 @@ class GateIT {
     }
 
     @Test
+    void gateCostsMicrosecondsPerCall() throws SQLException {
+        assertTrue(SmallPipeline.certify(db).certified());
+        // the regclass is computed per row, so each row really calls the gate
+        String perRow = """
+                SELECT count(*) FILTER (WHERE %s) FROM generate_series(1, 10000) i""";
+        String gate = "audit.require_certified(('ml.store_v' || repeat('', i % 2))::regclass, interval '24 hours')";
+        String noGate = "(('ml.store_v' || repeat('', i % 2))::regclass)::oid > 0";
+        db.queryValue(Long.class, perRow.formatted(gate));
+        long t0 = System.nanoTime();
+        assertEquals(10000L, db.queryValue(Long.class, perRow.formatted(gate)));
+        long t1 = System.nanoTime();
+        assertEquals(10000L, db.queryValue(Long.class, perRow.formatted(noGate)));
+        long t2 = System.nanoTime();
+        double micros = ((t1 - t0) - (t2 - t1)) / 1000.0 / 10000;
+        System.out.printf("audit.require_certified: %.1f microseconds per call%n", micros);
+        assertTrue(micros < 500, micros + " microseconds per call");
+    }
+
+    @Test
     void gatesWorkInAReadOnlyTransactionAsOnAHotStandby() throws SQLException {
         assertTrue(SmallPipeline.certify(db).certified());
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
