@@ -34,6 +34,9 @@ GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass), audit._require_view(r
 
 -- Admin: targets and declared dependencies.
 GRANT EXECUTE ON FUNCTION audit.register_target(regclass, text, interval, interval, interval, interval, text) TO mvcert_admin;
+-- register_target runs as the caller: admins write targets directly (validated by the function
+-- and the table's CHECK constraints).
+GRANT INSERT, UPDATE, DELETE ON audit.target TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.declare_dependency(regclass, regclass, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.undeclare_dependency(regclass, regclass) TO mvcert_admin;
 
@@ -100,3 +103,24 @@ GRANT EXECUTE ON FUNCTION audit.add_sql_assertion(regclass, text, text, text) TO
 GRANT EXECUTE ON FUNCTION audit.set_hash_days(regclass, date[]) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.create_guarded_view(regclass, text, interval, boolean) TO mvcert_admin;
 GRANT INSERT, UPDATE, DELETE ON audit.deny_rule, audit.gate_rule, audit.sql_assertion, audit.hash_day TO mvcert_admin;
+
+-- refresh: run history, locks, feeds, skip-unchanged, retention.
+GRANT EXECUTE ON FUNCTION audit.error_class(text, text) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.error_class_retryable(text) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.refresh_lock_key(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.refresh_lock_holder(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.in_maintenance_window(regclass, timestamptz) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.feed_problems(regclass, timestamptz) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.input_changes(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._volatile_calls(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._inputs_fingerprint(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.try_refresh_lock(regclass) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.begin_run(regclass, text, text, bigint, text, interval, integer) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text, integer, bigint, integer) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.report_feed_batch(text, text, text, text) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.require_feed(regclass, text, interval) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.purge_history(interval, integer) TO mvcert_admin;
+GRANT INSERT, UPDATE, DELETE ON audit.feed, audit.target_feed, audit.history_retention TO mvcert_admin;

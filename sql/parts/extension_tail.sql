@@ -16,3 +16,8 @@ SELECT pg_catalog.pg_extension_config_dump('audit.baseline_capture_item', '');
 SELECT pg_catalog.pg_extension_config_dump('audit.baseline', '');
 SELECT pg_catalog.pg_extension_config_dump('audit.baseline_change', '');
 SELECT pg_catalog.pg_extension_config_dump('audit.baseline_change_change_id_seq', '');
+
+-- refresh: feeds and history retention.
+SELECT pg_catalog.pg_extension_config_dump('audit.feed', '');
+SELECT pg_catalog.pg_extension_config_dump('audit.target_feed', '');
+SELECT pg_catalog.pg_extension_config_dump('audit.history_retention', '');
