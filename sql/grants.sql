@@ -72,3 +72,52 @@ GRANT EXECUTE ON FUNCTION audit._pljava_available() TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.schedule(regclass, text, text, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.unschedule(regclass, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.set_breaker_policy(regclass, integer, interval) TO mvcert_admin;
+
+-- certify: certification, baselines, registry and gates.
+-- The gates are for everybody (they only read; SECURITY DEFINER lets them read the registry).
+GRANT EXECUTE ON FUNCTION audit.require_certified(regclass, interval) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION audit.require_certified_strict(regclass, interval) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION audit._certification_gate(regclass, interval, boolean) TO PUBLIC;
+-- Reader: what the certification engine reads (and helpers the functions below call).
+GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._require_view(regclass, text) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._require_registered(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._definition_hash(text, oid) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._matview_modifications(oid) TO mvcert_reader;
+-- Operator (the engine's role): certification history, registry and baseline captures are
+-- written only through these SECURITY DEFINER functions; no role has write grants on the
+-- tables (audit.certification, audit.check_result, audit.registry, audit.certified_object,
+-- audit.baseline*).
+GRANT EXECUTE ON FUNCTION audit._record_certification(regclass, bigint, timestamptz, text, jsonb) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._record_baseline_capture(regclass, text, jsonb) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.mark_stale(regclass, text) TO mvcert_operator;
+-- Admin: rules, baseline acceptance (the reviewed step), guarded views.
+GRANT EXECUTE ON FUNCTION audit.accept_baseline(bigint, text) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.add_deny_rule(regclass, text, text, text) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.add_gate_rule(regclass, text, text, text) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.add_sql_assertion(regclass, text, text, text) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.set_hash_days(regclass, date[]) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.create_guarded_view(regclass, text, interval, boolean) TO mvcert_admin;
+GRANT INSERT, UPDATE, DELETE ON audit.deny_rule, audit.gate_rule, audit.sql_assertion, audit.hash_day TO mvcert_admin;
+
+-- refresh: run history, locks, feeds, skip-unchanged, retention.
+GRANT EXECUTE ON FUNCTION audit.error_class(text, text) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.error_class_retryable(text) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.refresh_lock_key(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.refresh_lock_holder(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.in_maintenance_window(regclass, timestamptz) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.feed_problems(regclass, timestamptz) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.input_changes(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._volatile_calls(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._inputs_fingerprint(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.try_refresh_lock(regclass) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.begin_run(regclass, text, text, bigint, text, interval, integer) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text, integer, bigint, integer) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.report_feed_batch(text, text, text, text) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit.require_feed(regclass, text, interval) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.purge_history(interval, integer) TO mvcert_admin;
+GRANT INSERT, UPDATE, DELETE ON audit.feed, audit.target_feed, audit.history_retention TO mvcert_admin;
