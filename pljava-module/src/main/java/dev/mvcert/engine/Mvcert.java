@@ -112,8 +112,9 @@ public final class Mvcert {
         return history().finishRun(runId, status, reason, staleViews, needsMaintenance);
     }
 
-    public void heartbeat(long runId) throws SQLException {
-        history().heartbeat(runId);
+    /** Moves the run's heartbeat; false when the run is no longer running (e.g. reaped as abandoned). */
+    public boolean heartbeat(long runId) throws SQLException {
+        return history().heartbeat(runId);
     }
 
     /**

@@ -83,11 +83,13 @@ public final class RunHistory {
         }
     }
 
-    public void heartbeat(long runId) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(
-                "UPDATE audit.run SET heartbeat_at = pg_catalog.clock_timestamp() WHERE run_id = ? AND status = 'running'")) {
+    /** Moves the run's heartbeat (audit.heartbeat); false when the run is no longer running. */
+    public boolean heartbeat(long runId) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT audit.heartbeat(?)")) {
             ps.setLong(1, runId);
-            ps.executeUpdate();
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
         }
     }
 
