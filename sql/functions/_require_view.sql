@@ -26,7 +26,7 @@ BEGIN
                 CASE v_kind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
                             WHEN 'f' THEN 'foreign table' WHEN 'i' THEN 'index'
                             WHEN 'S' THEN 'sequence' WHEN 'c' THEN 'composite type'
-                            ELSE 'relation of kind ' || v_kind END
+                            ELSE 'relation of kind ' || v_kind::text END
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'mvcert refreshes and certifies views and materialized views only.';
     END IF;

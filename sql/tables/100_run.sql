@@ -21,6 +21,9 @@ CREATE TABLE audit.run (
     reason          text,
     -- Materialized views of the closure left stale by this run (failed or skipped steps).
     stale_views     text[] NOT NULL DEFAULT '{}',
+    -- Materialized views skipped because they need a maintenance-window rebuild
+    -- (an invalid unique index outside the target's maintenance window).
+    needs_maintenance text[] NOT NULL DEFAULT '{}',
     CONSTRAINT run_mode_known CHECK (mode IN ('incremental', 'atomic')),
     CONSTRAINT run_status_known CHECK (status IN ('running', 'succeeded', 'failed', 'skipped', 'abandoned', 'cancelled')),
     CONSTRAINT run_finished_when_done CHECK ((status = 'running') = (finished_at IS NULL))

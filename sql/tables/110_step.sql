@@ -11,13 +11,19 @@ CREATE TABLE audit.step (
     planned_mode    text,
     mode_used       text,
     attempt         integer NOT NULL DEFAULT 1,
+    retry_count     integer GENERATED ALWAYS AS (attempt - 1) STORED,
     status          text NOT NULL DEFAULT 'running',
     skip_reason     text,
+    -- Why the engine refreshed or skipped, in words (e.g. which input changed).
+    decision        text,
     started_at      timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     finished_at     timestamptz,
     duration        interval GENERATED ALWAYS AS (finished_at - started_at) STORED,
     rows_after      bigint,
+    -- pg_stat_activity.query_id of the REFRESH statement (compute_query_id = on).
     query_id        bigint,
+    -- audit.refresh_lock_key(matview): the advisory lock the step held (or lost).
+    lock_key        bigint,
     backend_pid     integer,
     error_class     text,
     retryable       boolean,

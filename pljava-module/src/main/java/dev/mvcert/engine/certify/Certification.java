@@ -1,0 +1,133 @@
+package dev.mvcert.engine.certify;
+
+import dev.mvcert.engine.certify.baseline.AcceptedBaseline;
+import dev.mvcert.engine.certify.baseline.BaselineItem;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Certifies one target: runs every check against its closure, records the results in the
+ * history (audit.certification, audit.check_result) and publishes the outcome in the
+ * registry. Checks never change a baseline. History goes through {@code history} (a
+ * separate autocommit connection survives a rolled-back atomic run) and the registry through
+ * the work connection, so that in an atomic run the new status is published together with
+ * the data, or not at all.
+ */
+public final class Certification {
+
+    private static final System.Logger LOG = System.getLogger(Certification.class.getName());
+
+    private final Connection work;
+    private final Connection history;
+    private final String executor;
+
+    public Certification(Connection work, Connection history, String executor) {
+        this.work = work;
+        this.history = history == null ? work : history;
+        this.executor = executor;
+    }
+
+    public CertificationResult certify(String target, Long runId) throws SQLException {
+        Instant started = Instant.now();
+        TargetRules rules = TargetRules.load(work, target);
+        List<CheckResult> results = new ArrayList<>();
+        DatasetHashCheck datasetHashes = new DatasetHashCheck();
+        Closure closure = null;
+        try {
+            closure = Isolated.run(work, () -> Closure.load(work, rules.target()));
+        } catch (SQLException e) {
+            results.add(CheckResult.fail("closure", rules.target(), "the closure cannot be read: " + Isolated.describe(e)));
+        }
+        if (closure != null) {
+            CheckContext context = new CheckContext(work, rules, closure, AcceptedBaseline.load(work, rules.target()));
+            List<Check> checks = List.of(new ForbiddenDependencyCheck(), new TimeOfQueryTokenCheck(), new GatedColumnCheck(),
+                    datasetHashes, new DefinitionDriftCheck(), new SqlAssertionCheck(), new StructuralCheck());
+            for (Check check : checks) {
+                long t0 = System.nanoTime();
+                try {
+                    results.addAll(Isolated.run(work, () -> check.run(context)));
+                } catch (SQLException e) {
+                    results.add(CheckResult.fail(check.name(), rules.target(), "check could not run: " + Isolated.describe(e)));
+                }
+                LOG.log(Level.DEBUG, () -> "certify " + rules.target() + ": " + check.name() + " took "
+                        + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            }
+        }
+        long id = record(rules.target(), runId, started, results);
+        CertificationStatus status = publish(id, datasetHash(datasetHashes.measured()));
+        Duration duration = Duration.between(started, Instant.now());
+        CertificationResult result = new CertificationResult(rules.target(), id, runId, status, results, duration);
+        LOG.log(status == CertificationStatus.CERTIFIED ? Level.INFO : Level.WARNING, () -> "certification " + id + " of "
+                + rules.target() + ": " + status + " in " + duration.toMillis() + " ms"
+                + (result.certified() ? "" : "\n" + result.failureSummary()));
+        return result;
+    }
+
+    private long record(String target, Long runId, Instant started, List<CheckResult> results) throws SQLException {
+        List<Map<String, ?>> rows = new ArrayList<>();
+        for (CheckResult r : results) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("check", r.check());
+            row.put("object", r.object());
+            row.put("passed", r.passed());
+            row.put("detail", r.detail());
+            rows.add(row);
+        }
+        try (PreparedStatement ps = history.prepareStatement(
+                "SELECT audit._record_certification(?::regclass, ?, ?, ?, ?::jsonb)")) {
+            ps.setString(1, target);
+            if (runId == null) {
+                ps.setNull(2, java.sql.Types.BIGINT);
+            } else {
+                ps.setLong(2, runId);
+            }
+            ps.setTimestamp(3, Timestamp.from(started));
+            ps.setString(4, executor);
+            ps.setString(5, Json.arrayOfObjects(rows));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private CertificationStatus publish(long certificationId, String datasetHash) throws SQLException {
+        try (PreparedStatement ps = work.prepareStatement("SELECT audit._publish_certification(?, ?)")) {
+            ps.setLong(1, certificationId);
+            ps.setString(2, datasetHash);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return CertificationStatus.valueOf(rs.getString(1));
+            }
+        }
+    }
+
+    private static String datasetHash(List<BaselineItem> days) {
+        if (days.isEmpty()) {
+            return null;
+        }
+        try {
+            MessageDigest md5 = MessageDigest.getInstance("MD5");
+            for (BaselineItem day : days) {
+                md5.update((day.object() + "=" + day.rowCount() + ":" + day.hash() + ",").getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(md5.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is required of every JDK", e);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.mvcert.engine.certify;
+
+import java.time.Duration;
+import java.util.List;
+
+/** What {@code Mvcert.certify} found and recorded: one {@link CheckResult} per check and object. */
+public record CertificationResult(String target, long certificationId, Long runId, CertificationStatus status,
+                                  List<CheckResult> results, Duration duration) {
+
+    public CertificationResult {
+        results = List.copyOf(results);
+    }
+
+    public boolean certified() {
+        return status == CertificationStatus.CERTIFIED;
+    }
+
+    public List<CheckResult> failures() {
+        return results.stream().filter(r -> !r.passed()).toList();
+    }
+
+    /** One line per failure, for logs and exceptions. */
+    public String failureSummary() {
+        StringBuilder text = new StringBuilder();
+        for (CheckResult failure : failures()) {
+            text.append(failure.check()).append(' ').append(failure.object()).append(": ").append(failure.detail()).append('\n');
+        }
+        return text.toString().strip();
+    }
+}

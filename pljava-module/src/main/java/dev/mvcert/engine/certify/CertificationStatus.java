@@ -1,0 +1,7 @@
+package dev.mvcert.engine.certify;
+
+/** Outcome of a certification, as written to the registry. */
+public enum CertificationStatus {
+    CERTIFIED,
+    FAILED
+}

@@ -1,0 +1,130 @@
+-- One step of the dependency walk: what the given views, materialized views and functions
+-- read or call directly. A view's or materialized view's query is its _RETURN rule, whose
+-- pg_depend rows name the relations, functions and operators it uses; a function with a
+-- BEGIN ATOMIC body has its own pg_depend rows (other SQL bodies are opaque here: the
+-- certification reads them). Operators count as the function behind them. System functions
+-- (pg_catalog, information_schema) are left out. Declared edges (audit.declared_dependency)
+-- are added for views and materialized views; one that names a relation which no longer
+-- exists is an error, since the dependency it records would silently vanish otherwise.
+-- Objects are identified by their canonical name: audit._qualified_name for relations,
+-- schema.name(identity arguments) for functions. Tables and other relations are leaves: the
+-- caller passes only what it wants expanded; relations that are not views are ignored.
+CREATE FUNCTION audit._direct_dependencies(p_relations oid[], p_functions oid[])
+RETURNS TABLE (dependent text, name text, classid oid, objid oid, kind text, via text)
+LANGUAGE plpgsql
+STABLE
+SET search_path TO pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_stale record;
+BEGIN
+    SELECT dd.dependent AS dependent, dd.depends_on AS depends_on INTO v_stale
+      FROM audit.declared_dependency dd
+      JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) ANY (p_relations)
+      JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+     WHERE c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['v', 'm']::"char"[])
+       AND dd.dependent OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', n.nspname, c.relname)
+       AND pg_catalog.to_regclass(dd.depends_on) IS NULL
+     ORDER BY dd.depends_on
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'mvcert: declared dependency % -> % is stale: % no longer exists',
+                v_stale.dependent, v_stale.depends_on, v_stale.depends_on
+            USING ERRCODE = 'undefined_table',
+                  HINT = pg_catalog.format('Recreate %s, or remove the edge as the owner of audit.declared_dependency: '
+                         'DELETE FROM audit.declared_dependency WHERE dependent = %L AND depends_on = %L;',
+                         v_stale.depends_on, v_stale.dependent, v_stale.depends_on);
+    END IF;
+
+    RETURN QUERY
+    WITH source_relation AS (
+        SELECT c.oid, pg_catalog.format('%I.%I', n.nspname, c.relname) AS name
+          FROM pg_catalog.pg_class c
+          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+         WHERE c.oid OPERATOR(pg_catalog.=) ANY (p_relations)
+           AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['v', 'm']::"char"[])
+    ), source_function AS (
+        SELECT p.oid, pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,
+                                        pg_catalog.pg_get_function_identity_arguments(p.oid)) AS name
+          FROM pg_catalog.pg_proc p
+          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+         WHERE p.oid OPERATOR(pg_catalog.=) ANY (p_functions)
+    ), edge AS (
+        -- the query of a view or materialized view (its _RETURN rule), minus the rule's
+        -- reference to its own relation
+        SELECT DISTINCT s.name AS dependent, d.refclassid, d.refobjid, 'catalog' AS via
+          FROM source_relation s
+          JOIN pg_catalog.pg_rewrite r
+            ON r.ev_class OPERATOR(pg_catalog.=) s.oid
+           AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'
+          JOIN pg_catalog.pg_depend d
+            ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+           AND d.objid OPERATOR(pg_catalog.=) r.oid
+         WHERE NOT (d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.refobjid OPERATOR(pg_catalog.=) s.oid)
+        UNION
+        -- a function body PostgreSQL parsed (BEGIN ATOMIC)
+        SELECT s.name, d.refclassid, d.refobjid, 'catalog'
+          FROM source_function s
+          JOIN pg_catalog.pg_depend d
+            ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+           AND d.objid OPERATOR(pg_catalog.=) s.oid
+           AND d.deptype OPERATOR(pg_catalog.=) 'n'
+         WHERE NOT (d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                    AND d.refobjid OPERATOR(pg_catalog.=) s.oid)
+        UNION
+        SELECT s.name, 'pg_catalog.pg_class'::pg_catalog.regclass, pg_catalog.to_regclass(dd.depends_on), 'declared'
+          FROM source_relation s
+          JOIN audit.declared_dependency dd ON dd.dependent OPERATOR(pg_catalog.=) s.name
+    ), object AS (
+        -- an operator stands for the function that implements it
+        SELECT e.dependent,
+               CASE WHEN e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass
+                    THEN 'pg_catalog.pg_proc'::pg_catalog.regclass::oid ELSE e.refclassid END AS classid,
+               CASE WHEN e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass
+                    THEN o.oprcode::oid ELSE e.refobjid END AS objid,
+               e.via
+          FROM edge e
+          LEFT JOIN pg_catalog.pg_operator o
+            ON e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass
+           AND o.oid OPERATOR(pg_catalog.=) e.refobjid
+         WHERE e.refclassid OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.pg_class'::pg_catalog.regclass,
+                                                             'pg_catalog.pg_proc'::pg_catalog.regclass,
+                                                             'pg_catalog.pg_operator'::pg_catalog.regclass]::oid[])
+    ), named AS (
+        SELECT ob.dependent, ob.classid, ob.objid, ob.via,
+               CASE WHEN c.oid IS NOT NULL THEN pg_catalog.format('%I.%I', cn.nspname, c.relname)
+                    ELSE pg_catalog.format('%I.%I(%s)', pn.nspname, p.proname,
+                                           pg_catalog.pg_get_function_identity_arguments(p.oid)) END AS name,
+               CASE WHEN c.oid IS NOT NULL THEN
+                    CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
+                                   WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                                   WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence'
+                                   WHEN 'c' THEN 'composite type' WHEN 'i' THEN 'index'
+                                   WHEN 'I' THEN 'partitioned index' WHEN 't' THEN 'toast table'
+                                   ELSE 'relation of kind ' OPERATOR(pg_catalog.||) c.relkind::text END
+                    ELSE CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'p' THEN 'procedure'
+                                        ELSE 'function' END
+               END AS kind
+          FROM object ob
+          LEFT JOIN pg_catalog.pg_class c
+            ON ob.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND c.oid OPERATOR(pg_catalog.=) ob.objid
+          LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid OPERATOR(pg_catalog.=) c.relnamespace
+          LEFT JOIN pg_catalog.pg_proc p
+            ON ob.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+           AND p.oid OPERATOR(pg_catalog.=) ob.objid
+          LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid OPERATOR(pg_catalog.=) p.pronamespace
+         WHERE c.oid IS NOT NULL
+            OR (p.oid IS NOT NULL
+                AND pn.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema']::name[]))
+    )
+    -- a declared edge the catalog also records is shown as a catalog edge
+    SELECT DISTINCT ON (nd.dependent, nd.name) nd.dependent, nd.name, nd.classid, nd.objid, nd.kind, nd.via
+      FROM named nd
+     ORDER BY nd.dependent, nd.name, nd.via OPERATOR(pg_catalog.=) 'declared';
+END
+$$;
+COMMENT ON FUNCTION audit._direct_dependencies(oid[], oid[]) IS
+  'Internal: direct dependencies (catalog and declared) of the given views, materialized views and functions, by canonical name.';

@@ -1,0 +1,37 @@
+-- Records the start of a refresh run of a target and returns its run id. Called by the
+-- engine (through its history connection when it has one, so the row survives a rollback
+-- of the work) and usable by SQL refresh scripts that want their runs in the history.
+CREATE FUNCTION audit.begin_run(
+    p_target        regclass,
+    p_mode          text     DEFAULT 'incremental',
+    p_requested_by  text     DEFAULT NULL,
+    p_request_id    bigint   DEFAULT NULL,
+    p_executor      text     DEFAULT NULL,
+    p_lease         interval DEFAULT NULL,
+    p_backend_pid   integer  DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path TO pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_name   text := audit._require_view(p_target);
+    v_run_id bigint;
+BEGIN
+    IF p_mode IS NULL OR p_mode OPERATOR(pg_catalog.<>) ALL (ARRAY['incremental', 'atomic']) THEN
+        RAISE EXCEPTION 'mvcert: unknown run mode %', pg_catalog.quote_nullable(p_mode)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use incremental or atomic.';
+    END IF;
+    IF p_lease <= interval '0' THEN
+        RAISE EXCEPTION 'mvcert: lease must be positive, got %', p_lease USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO audit.run (target, mode, requested_by, request_id, executor, lease, backend_pid)
+    VALUES (v_name, p_mode, COALESCE(p_requested_by, SESSION_USER::text), p_request_id,
+            COALESCE(p_executor, 'backend'), COALESCE(p_lease, interval '5 minutes'),
+            COALESCE(p_backend_pid, pg_catalog.pg_backend_pid()))
+    RETURNING run_id INTO v_run_id;
+    RETURN v_run_id;
+END
+$$;
+COMMENT ON FUNCTION audit.begin_run(regclass, text, text, bigint, text, interval, integer) IS
+  'Records the start of a refresh run (history) and returns its run id.';

@@ -1,0 +1,68 @@
+-- The materialized views of a target's closure (the target too, if it is one) in the order
+-- they must be refreshed, with how and why. A matview's depends_on lists the closure's
+-- matviews it reads directly or through plain views and functions (declared edges
+-- included); its level is 0 when that list is empty, else 1 + the highest level in it, so
+-- all matviews of one level may be refreshed in parallel once the lower levels are done.
+-- step numbers the rows 1..n by level, then name: a valid topological order. Plain views
+-- are traversed, not planned. mode/reason say what REFRESH the server would accept and
+-- what a DBA would choose (see audit._refresh_modes for the rules, which follow the
+-- server's own CONCURRENTLY test): 'concurrently' (reason 'concurrently'), 'plain'
+-- ('plain:unpopulated', 'plain:no_unique_index') or 'rebuild' ('rebuild:invalid_index').
+-- An unpopulated view with an invalid unique index is planned 'plain:unpopulated': its
+-- plain refresh rebuilds and validates that index and blocks no reader, so it need not
+-- wait for a maintenance window like a rebuild. unique_index is the index CONCURRENTLY
+-- relies on (or, for a rebuild, the invalid one it restores); warning lists problems a
+-- DBA should fix (nullable keys of unique indexes, invalid or ineligible indexes), one
+-- per line; detail explains the choice in words.
+CREATE FUNCTION audit.refresh_plan(p_target regclass)
+RETURNS TABLE (step integer, level integer, matview text, relid oid, mode text, reason text,
+               unique_index text, depends_on text[], warning text, detail text)
+LANGUAGE sql
+STABLE
+SET search_path TO pg_catalog, pg_temp
+AS $$
+WITH RECURSIVE graph AS MATERIALIZED (
+    SELECT g.* FROM audit._closure_graph(p_target) AS g
+), matview AS (
+    SELECT g.name, g.objid FROM graph g WHERE g.kind OPERATOR(pg_catalog.=) 'materialized view'
+), reach (matview, name) AS (
+    -- from each matview down through plain views and functions, stopping at matviews
+    SELECT m.name, r.name
+      FROM matview m
+      JOIN graph g ON g.name OPERATOR(pg_catalog.=) m.name
+      CROSS JOIN LATERAL pg_catalog.unnest(g.reads) AS r(name)
+    UNION
+    SELECT reach.matview, r.name
+      FROM reach
+      JOIN graph g ON g.name OPERATOR(pg_catalog.=) reach.name
+                  AND g.kind OPERATOR(pg_catalog.<>) 'materialized view'
+      CROSS JOIN LATERAL pg_catalog.unnest(g.reads) AS r(name)
+), reads_matview AS (
+    SELECT reach.matview, reach.name AS depends_on
+      FROM reach JOIN matview m ON m.name OPERATOR(pg_catalog.=) reach.name
+), leveled (matview, level) AS (
+    -- longest chain of matviews below each one; the closure is acyclic (checked by the walk)
+    SELECT m.name, 0 FROM matview m
+    UNION
+    SELECT r.matview, l.level OPERATOR(pg_catalog.+) 1
+      FROM leveled l JOIN reads_matview r ON r.depends_on OPERATOR(pg_catalog.=) l.matview
+), depends AS (
+    SELECT r.matview, pg_catalog.array_agg(r.depends_on ORDER BY r.depends_on) AS depends_on
+      FROM reads_matview r
+     GROUP BY r.matview
+), planned AS (
+    SELECT m.name, m.objid, pg_catalog.max(l.level) AS level
+      FROM matview m JOIN leveled l ON l.matview OPERATOR(pg_catalog.=) m.name
+     GROUP BY m.name, m.objid
+)
+SELECT pg_catalog.row_number() OVER (ORDER BY p.level, p.name)::integer,
+       p.level, p.name, p.objid, rm.mode, rm.reason, rm.unique_index, COALESCE(d.depends_on, '{}'),
+       rm.warning, rm.detail
+  FROM planned p
+  LEFT JOIN depends d ON d.matview OPERATOR(pg_catalog.=) p.name
+  JOIN audit._refresh_modes((SELECT pg_catalog.array_agg(m.objid) FROM matview m)) AS rm
+    ON rm.relid OPERATOR(pg_catalog.=) p.objid
+ ORDER BY p.level, p.name
+$$;
+COMMENT ON FUNCTION audit.refresh_plan(regclass) IS
+  'The materialized views of a target''s closure in refresh order: step, parallel level, mode (concurrently, plain, rebuild), reason, unique index, direct matview dependencies and warnings.';

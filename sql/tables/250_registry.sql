@@ -1,0 +1,43 @@
+-- The certification registry: the current status of each certified target, read by the
+-- gates (audit.require_certified, audit.require_certified_strict) and audit.health.
+-- Written only by audit._publish_certification and audit.mark_stale (SECURITY DEFINER).
+CREATE TABLE audit.registry (
+    target                      text PRIMARY KEY,
+    status                      text NOT NULL,
+    status_since                timestamptz NOT NULL,
+    -- The last certification that passed (NULL: never certified).
+    certified_at                timestamptz,
+    certified_certification_id  bigint,
+    certified_run_id            bigint,
+    -- The latest certification, whatever its outcome.
+    last_certification_id       bigint NOT NULL,
+    last_certification_at       timestamptz NOT NULL,
+    last_run_id                 bigint,
+    failing_checks              text[] NOT NULL DEFAULT '{}',
+    failure_detail              text,
+    stale_reason                text,
+    -- md5 over the definition hashes of the closure at the last passing certification.
+    closure_hash                text,
+    -- md5 over the dataset hashes of the configured days at the last passing certification.
+    dataset_hash                text,
+    -- Statistics reset time of the database when certified: a later reset fails the strict gate.
+    stats_reset                 timestamptz,
+    CONSTRAINT registry_status_known CHECK (status IN ('CERTIFIED', 'FAILED', 'STALE'))
+);
+-- What the strict gate compares: each object of the closure as certified (definition hash
+-- of views, materialized views and functions; storage and modification counter of
+-- materialized views).
+CREATE TABLE audit.certified_object (
+    target              text NOT NULL REFERENCES audit.registry (target) ON DELETE CASCADE,
+    object              text NOT NULL,
+    kind                text NOT NULL,
+    objid               oid NOT NULL,
+    definition_hash     text,
+    relfilenode         oid,
+    modifications       bigint,
+    PRIMARY KEY (target, object)
+);
+COMMENT ON TABLE audit.registry IS
+  'Certification registry: current status (CERTIFIED/FAILED/STALE) per target; written by certification only.';
+COMMENT ON TABLE audit.certified_object IS
+  'State of each closure object at the last passing certification, compared by audit.require_certified_strict.';
