@@ -41,6 +41,9 @@ public final class Database implements AutoCloseable {
         // Refresh steps may take hours; only idle connections are recycled.
         config.setMaxLifetime(30 * 60_000L);
         config.setInitializationFailTimeout(1);
+        // If this agent dies mid-refresh, its backends notice the closed socket within seconds
+        // (instead of running the refresh to the end) and release the view's advisory lock.
+        config.setConnectionInitSql("SET client_connection_check_interval = '5s'");
         try {
             return new Database(settings, new HikariDataSource(config));
         } catch (RuntimeException e) {

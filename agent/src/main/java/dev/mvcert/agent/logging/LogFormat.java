@@ -17,6 +17,8 @@ public enum LogFormat {
     public static final String ENVIRONMENT = "MVCERT_LOG_FORMAT";
 
     private final String resource;
+    /** What Logback runs with now: logback.xml (text) until a command asks for another layout. */
+    private static LogFormat current = TEXT;
 
     LogFormat(String resource) {
         this.resource = resource;
@@ -36,8 +38,14 @@ public enum LogFormat {
         }
     }
 
-    /** Reconfigures Logback; the text layout is what Logback loads by itself at start-up. */
-    public void apply() {
+    /** Reconfigures Logback unless it already uses this layout (text is what it loads at start-up). */
+    public synchronized void apply() {
+        synchronized (LogFormat.class) {
+            if (current == this) {
+                return;
+            }
+            current = this;
+        }
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return; // another SLF4J binding is in charge (e.g. an embedding application)
         }
