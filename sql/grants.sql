@@ -34,6 +34,9 @@ GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass), audit._require_view(r
 
 -- Admin: targets and declared dependencies.
 GRANT EXECUTE ON FUNCTION audit.register_target(regclass, text, interval, interval, interval, interval, text) TO mvcert_admin;
+-- register_target runs as the caller: admins write targets directly (validated by the function
+-- and the table's CHECK constraints).
+GRANT INSERT, UPDATE, DELETE ON audit.target TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.declare_dependency(regclass, regclass, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.undeclare_dependency(regclass, regclass) TO mvcert_admin;
 

@@ -50,6 +50,7 @@ DECLARE
     v_walk          text[];
     v_next          text;
     v_cycle         text[];
+    v_start         integer;
     v_declared      text;
 BEGIN
     SELECT ARRAY[v_target], ARRAY['pg_catalog.pg_class'::pg_catalog.regclass::oid], ARRAY[c.oid],
@@ -130,7 +131,15 @@ BEGIN
              WHERE e.dependent OPERATOR(pg_catalog.=) v_walk[pg_catalog.cardinality(v_walk)]
                AND e.name OPERATOR(pg_catalog.=) ANY (v_left);
         END LOOP;
-        v_cycle := v_walk[pg_catalog.array_position(v_walk, v_next):] OPERATOR(pg_catalog.||) v_next;
+        v_cycle := v_walk[pg_catalog.array_position(v_walk, v_next):];
+        -- spell it from the object nearest the target, as a reader follows the closure
+        SELECT c.i INTO v_start
+          FROM pg_catalog.generate_subscripts(v_cycle, 1) AS c(i)
+          JOIN ROWS FROM (pg_catalog.unnest(v_name), pg_catalog.unnest(v_depths)) AS n(name, depth)
+            ON n.name OPERATOR(pg_catalog.=) v_cycle[c.i]
+         ORDER BY n.depth, n.name
+         LIMIT 1;
+        v_cycle := v_cycle[v_start:] OPERATOR(pg_catalog.||) v_cycle[:v_start];
         SELECT pg_catalog.string_agg(pg_catalog.format('%s -> %s', c.dependent, c.name), ', ' ORDER BY c.i)
           INTO v_declared
           FROM (SELECT i, v_cycle[i] AS dependent, v_cycle[i OPERATOR(pg_catalog.+) 1] AS name

@@ -21,12 +21,12 @@ BEGIN
             USING ERRCODE = 'undefined_table';
     END IF;
     IF v_kind NOT IN ('v', 'm') THEN
-        RAISE EXCEPTION 'mvcert: % % is a %, not a view or materialized view',
+        RAISE EXCEPTION 'mvcert: % % is %, not a view or materialized view',
                 p_argument, audit._qualified_name(p_target),
-                CASE v_kind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
-                            WHEN 'f' THEN 'foreign table' WHEN 'i' THEN 'index'
-                            WHEN 'S' THEN 'sequence' WHEN 'c' THEN 'composite type'
-                            ELSE 'relation of kind ' || v_kind::text END
+                CASE v_kind WHEN 'r' THEN 'a table' WHEN 'p' THEN 'a partitioned table'
+                            WHEN 'f' THEN 'a foreign table' WHEN 'i' THEN 'an index' WHEN 'I' THEN 'a partitioned index'
+                            WHEN 'S' THEN 'a sequence' WHEN 'c' THEN 'a composite type'
+                            ELSE 'a relation of kind ' || v_kind::text END
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'mvcert refreshes and certifies views and materialized views only.';
     END IF;

@@ -24,7 +24,8 @@ CREATE TABLE audit.baseline_change (
     previous_row_count  bigint,
     new_hash            text,
     new_row_count       bigint,
-    capture_id          bigint NOT NULL REFERENCES audit.baseline_capture (capture_id),
+    -- no foreign key: the history outlives the capture (unregistering a target deletes its captures)
+    capture_id          bigint NOT NULL,
     changed_at          timestamptz NOT NULL,
     changed_by          text NOT NULL,
     note                text NOT NULL

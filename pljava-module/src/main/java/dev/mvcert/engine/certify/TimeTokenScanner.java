@@ -162,7 +162,7 @@ final class TimeTokenScanner {
                 if (back.isSymbol(";") || back.isWord("declare") || back.isWord("begin")) {
                     break;
                 }
-                if (isDatetimeType(back) || DATETIME_TYPES.contains(declaredTypes.get(back.text()))) {
+                if (isDatetimeType(back) || DATETIME_TYPES.contains(declaredTypes.getOrDefault(back.text(), ""))) {
                     return true;
                 }
             }
