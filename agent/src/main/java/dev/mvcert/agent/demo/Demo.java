@@ -25,6 +25,9 @@ import java.sql.Statement;
 public final class Demo {
 
     public static final String TARGET = "ml.survival_feature_store_t0_v1_v";
+    /** What training and export jobs read: the target behind the fail-closed gate. */
+    public static final String GUARDED = "ml.survival_feature_store_guarded_v";
+    private static final String CREATE_GUARDED = "SELECT audit.create_guarded_view('" + TARGET + "', '" + GUARDED + "', interval '24 hours')";
 
     private final PrintStream out;
     private final AgentRuntime agent;
@@ -44,7 +47,10 @@ public final class Demo {
         try (Connection c = agent.database().autocommit()) {
             ExamplePipeline.SURVIVAL.load(c, projectRoot, scale);
             execute(c, "SELECT audit.register_target('" + TARGET + "')");
+            execute(c, CREATE_GUARDED);
         }
+        out.println("   guarded view for readers: " + GUARDED + " = SELECT * FROM " + TARGET
+                + " WHERE audit.require_certified('" + TARGET + "', interval '24 hours')");
         out.printf("   loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
         step("2. The refresh plan: dependency order, levels (same level = parallel), CONCURRENTLY or why not");
@@ -69,7 +75,7 @@ public final class Demo {
         RunOutcome first = runIncremental();
         ok &= first.certified();
 
-        step("5. Read through the guarded view: succeeds while the target is certified");
+        step("5. Read through the guarded view " + GUARDED + ": succeeds while the target is certified");
         ok &= read(true);
 
         step("6. Someone adds now() to the entry view (runbook 001 failure class 2: time-of-query token)");
@@ -87,10 +93,12 @@ public final class Demo {
         step("8. The guarded read now fails closed");
         ok &= read(false);
 
-        step("9. Restore the entry view and certify again");
+        step("9. Restore the entry view, certify again, read again");
         try (Connection c = agent.database().transactional()) {
-            execute(c, "DROP VIEW " + TARGET);
+            // A column cannot be removed with CREATE OR REPLACE: drop and re-create, guarded view included.
+            execute(c, "DROP VIEW " + TARGET + " CASCADE");
             execute(c, "CREATE VIEW " + TARGET + " AS " + strip(original));
+            execute(c, CREATE_GUARDED);
             c.commit();
         }
         RunOutcome restored = certify();
@@ -133,12 +141,12 @@ public final class Demo {
 
     private boolean read(boolean expectSuccess) {
         try (Connection c = agent.database().autocommit(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + TARGET)) {
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + GUARDED)) {
             rs.next();
-            out.println("   SELECT count(*) FROM " + TARGET + "  ->  " + rs.getLong(1) + " rows");
+            out.println("   SELECT count(*) FROM " + GUARDED + "  ->  " + rs.getLong(1) + " rows");
             return expectSuccess;
         } catch (SQLException e) {
-            out.println("   SELECT count(*) FROM " + TARGET + "  ->  ERROR: " + e.getMessage().replace("\n", "\n      "));
+            out.println("   SELECT count(*) FROM " + GUARDED + "  ->  ERROR: " + e.getMessage().replace("\n", "\n      "));
             return !expectSuccess;
         }
     }

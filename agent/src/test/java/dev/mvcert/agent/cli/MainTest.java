@@ -49,6 +49,15 @@ class MainTest {
         CliRunner.Result format = CliRunner.run("status", "--log-format", "xml");
         assertEquals(2, format.exitCode(), format.toString());
         assertTrue(format.err().contains("--log-format must be text or json (got xml)"), format.toString());
+        CliRunner.Result duration = CliRunner.run("run", "--target", "x", "--retry-budget", "soon");
+        assertEquals(2, duration.exitCode(), duration.toString());
+        assertTrue(duration.err().contains("'soon' is not a duration"), duration.toString());
+        CliRunner.Result parallel = CliRunner.run("run", "--target", "x", "--parallel", "0");
+        assertEquals(2, parallel.exitCode(), parallel.toString());
+        assertTrue(parallel.err().contains("--parallel must be between 1 and 64 (got 0)"), parallel.toString());
+        CliRunner.Result mode = CliRunner.run("run", "--target", "x", "--mode", "eventually");
+        assertEquals(2, mode.exitCode(), mode.toString());
+        assertTrue(mode.err().contains("--mode must be incremental, atomic or certify (got eventually)"), mode.toString());
     }
 
     @Test
