@@ -12,6 +12,9 @@ AS $$
 DECLARE
     v_target    text := audit._require_registered(p_target);
     v_row       audit.gate_rule;
+    v_check     refcursor;
+    v_state     text;
+    v_error     text;
 BEGIN
     IF p_column_regex IS NULL OR p_gate_expression IS NULL THEN
         RAISE EXCEPTION 'mvcert: gate rule needs a column regex and a gate expression'
@@ -29,8 +32,22 @@ BEGIN
         RAISE EXCEPTION 'mvcert: no column of % matches %', v_target, p_column_regex
             USING ERRCODE = 'undefined_column', HINT = 'The regex is matched against column names, e.g. ''^img__''.';
     END IF;
-    -- parses and type-checks the expression against the target without reading rows
-    EXECUTE pg_catalog.format('SELECT 1 FROM %s WHERE (%s) LIMIT 0', v_target, p_gate_expression);
+    -- Parses and type-checks the expression against the target without reading rows. Opened
+    -- as a cursor, never EXECUTEd: a string smuggling in more statements ('true); DROP ...')
+    -- is refused before any of it runs, where EXECUTE would run them all.
+    BEGIN
+        OPEN v_check FOR EXECUTE pg_catalog.format(E'SELECT 1 FROM %s WHERE (%s\n) LIMIT 0', v_target, p_gate_expression);
+        CLOSE v_check;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_error = MESSAGE_TEXT;
+        IF v_state OPERATOR(pg_catalog.=) '42P11' THEN
+            v_state := '42601';
+            v_error := 'it must be one expression, not several statements';
+        END IF;
+        RAISE EXCEPTION 'mvcert: gate expression % is not a valid boolean expression over %: %',
+                pg_catalog.quote_literal(p_gate_expression), v_target, v_error
+            USING ERRCODE = v_state, HINT = 'SQL over the target''s columns that is true where the gated columns may be set, e.g. ''img_within_sla''.';
+    END;
 
     INSERT INTO audit.gate_rule AS r (target, column_regex, gate_expression, description)
     VALUES (v_target, p_column_regex, p_gate_expression, p_description)
