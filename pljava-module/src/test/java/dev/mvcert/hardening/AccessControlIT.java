@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.mvcert.engine.Mvcert;
 import dev.mvcert.engine.certify.CertificationResult;
 import dev.mvcert.engine.certify.CertificationStatus;
+import dev.mvcert.engine.refresh.RunMode;
+import dev.mvcert.engine.refresh.RunOptions;
+import dev.mvcert.engine.refresh.RunResult;
+import dev.mvcert.engine.refresh.RunStatus;
+import dev.mvcert.engine.refresh.StepStatus;
 import dev.mvcert.testing.PostgresExtension;
 import dev.mvcert.testing.TestDatabase;
 import java.sql.Connection;
@@ -24,8 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Who may do what: logins granted mvcert_reader, mvcert_operator, mvcert_admin and
  * mvcert_agent, a login with no mvcert role (PUBLIC), and the documented agent set-up (a
- * login that is a member of the role owning the pipeline plus mvcert_agent and
- * mvcert_operator). Also: SECURITY DEFINER functions pin search_path and never call
+ * login that is a member of the role owning the pipeline's views plus mvcert_agent). Also: SECURITY DEFINER functions pin search_path and never call
  * functions or operators planted in a caller's search_path.
  */
 @ExtendWith(PostgresExtension.class)
@@ -52,9 +56,9 @@ class AccessControlIT {
                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hard_pipeline_owner') THEN
                     CREATE ROLE hard_pipeline_owner NOLOGIN;
                   END IF;
-                  -- the documented agent set-up: owner of the pipeline's views + mvcert_agent + mvcert_operator
+                  -- the documented agent set-up: member of the pipeline's owner role + mvcert_agent, nothing else
                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hard_agent') THEN
-                    CREATE ROLE hard_agent LOGIN IN ROLE hard_pipeline_owner, mvcert_agent, mvcert_operator;
+                    CREATE ROLE hard_agent LOGIN IN ROLE hard_pipeline_owner, mvcert_agent;
                   END IF;
                 END $$;
                 CREATE SCHEMA acl AUTHORIZATION hard_pipeline_owner;
@@ -327,36 +331,52 @@ class AccessControlIT {
 
     @Test
     void theAgentRoleSetUpRefreshesAndCertifiesWithoutSuperuser(TestDatabase db) throws SQLException {
-        try (Connection c = as(db, "hard_agent")) {
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                try (ResultSet rs = s.executeQuery("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")) {
-                    rs.next();
-                    assertTrue(!rs.getBoolean(1));
-                }
-                // REFRESH needs ownership: the agent has it through membership of the pipeline's owner
-                s.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY acl.base_mv");
-                s.execute("SELECT audit.try_refresh_lock('acl.base_mv')");
+        try (Connection work = as(db, "hard_agent"); Connection history = as(db, "hard_agent")) {
+            try (Statement s = work.createStatement(); ResultSet rs = s.executeQuery("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")) {
+                rs.next();
+                assertTrue(!rs.getBoolean(1), "the agent login must not be a superuser");
             }
-            CertificationResult result = new Mvcert(c).certify(TARGET, null);
-            c.commit();
+            work.setAutoCommit(false);
+            Mvcert engine = new Mvcert(work).withHistory(history).withCertification();
+            // incremental: each step committed by the caller, then certification
+            RunResult incremental = engine.refresh(TARGET, RunOptions.defaults().withForce(true).withExecutor("agent:acl"),
+                    step -> {
+                        if (step.status() == StepStatus.FAILED) {
+                            work.rollback();
+                        } else {
+                            work.commit();
+                        }
+                    });
+            assertEquals(RunStatus.SUCCEEDED, incremental.status(), incremental.toString());
+            CertificationResult result = engine.certify(TARGET, incremental.runId(), history);
+            work.commit();
             assertEquals(CertificationStatus.CERTIFIED, result.status(), result.toString());
-            try (Statement s = c.createStatement()) {
+            // atomic: refresh + certification in one transaction, published by the caller's commit
+            RunResult atomic = engine.refresh(TARGET, RunOptions.defaults().withMode(RunMode.ATOMIC).withForce(true), step -> { });
+            assertTrue(atomic.publish(), atomic.toString());
+            work.commit();
+            assertEquals(List.of("SUCCEEDED"), incremental.steps().stream().map(st -> st.status().name()).distinct().toList());
+
+            try (Statement s = work.createStatement()) {
                 denied(s, "SELECT audit.register_target('acl.other_v')");
-                c.rollback();
+                work.rollback();
                 denied(s, "UPDATE audit.registry SET certified_at = now()");
-                c.rollback();
+                work.rollback();
                 denied(s, "SELECT audit.accept_baseline(1, 'agent accepts')");
-                c.rollback();
+                work.rollback();
+                denied(s, "SELECT audit.request_run('acl.features_v')");
+                work.rollback();
             }
         }
         assertEquals("CERTIFIED", db.queryValue(String.class, "SELECT status FROM audit.registry WHERE target = ?", TARGET));
+        assertEquals(2L, db.queryValue(Long.class,
+                "SELECT count(*) FROM audit.run WHERE target = ? AND requested_by = 'hard_agent' AND status = 'succeeded'", TARGET));
         // without the owner's role the same refresh is refused: that membership is what the set-up needs
         try (Connection c = as(db, "hard_agent_only"); Statement s = c.createStatement()) {
             SQLException notOwner = assertThrows(SQLException.class, () -> s.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY acl.base_mv"));
             assertEquals("42501", notOwner.getSQLState(), notOwner.getMessage());
         }
-        assertEquals(new TreeSet<>(List.of("hard_pipeline_owner", "mvcert_agent", "mvcert_operator", "mvcert_reader")),
+        assertEquals(new TreeSet<>(List.of("hard_pipeline_owner", "mvcert_agent", "mvcert_reader")),
                 new TreeSet<>(db.queryColumn("""
                         SELECT r.rolname FROM pg_roles r
                          WHERE pg_has_role('hard_agent', r.oid, 'MEMBER') AND r.rolname <> 'hard_agent'""")));
