@@ -102,6 +102,8 @@ GRANT EXECUTE ON FUNCTION audit.add_gate_rule(regclass, text, text, text) TO mvc
 GRANT EXECUTE ON FUNCTION audit.add_sql_assertion(regclass, text, text, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.set_hash_days(regclass, date[]) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.create_guarded_view(regclass, text, interval, boolean) TO mvcert_admin;
+-- Admins may also write rules directly; the engine still refuses rule SQL that is not exactly
+-- one query before running it (audit._require_single_query).
 GRANT INSERT, UPDATE, DELETE ON audit.deny_rule, audit.gate_rule, audit.sql_assertion, audit.hash_day TO mvcert_admin;
 
 -- refresh: run history, locks, feeds, skip-unchanged, retention.
@@ -137,3 +139,4 @@ GRANT EXECUTE ON FUNCTION audit._record_certification(regclass, bigint, timestam
 GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_baseline_capture(regclass, text, jsonb) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.mark_stale(regclass, text) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit._require_single_query(text) TO mvcert_operator, mvcert_agent;

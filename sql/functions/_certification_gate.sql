@@ -73,6 +73,14 @@ BEGIN
     END IF;
 
     IF p_strict THEN
+        -- Statistics (reset time, modification counters) are kept per server, so a standby
+        -- cannot compare them with what the primary recorded: fail closed, and say so.
+        IF pg_catalog.pg_is_in_recovery() THEN
+            RAISE EXCEPTION 'mvcert: the strict gate cannot prove % unchanged on a hot standby: modification counters are kept per server',
+                    v_target
+                USING ERRCODE = 'MVC05',
+                      HINT = 'On a standby use audit.require_certified (the registry is replicated); use the strict gate on the primary.';
+        END IF;
         v_reset := pg_catalog.pg_stat_get_db_stat_reset_time(
             (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()));
         IF v_reset IS DISTINCT FROM v_reg.stats_reset THEN

@@ -9,13 +9,31 @@ DECLARE
     v_target    text := audit._require_registered(p_target);
     v_query     text := pg_catalog.rtrim(pg_catalog.btrim(p_query), '; ');
     v_row       audit.sql_assertion;
+    v_check     refcursor;
+    v_state     text;
+    v_error     text;
 BEGIN
     IF p_name IS NULL OR v_query IS NULL OR v_query OPERATOR(pg_catalog.=) '' THEN
         RAISE EXCEPTION 'mvcert: an assertion needs a name and a query'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'e.g. audit.add_sql_assertion(''ml.x_v'', ''no_negative_price'', ''SELECT * FROM ml.x_v WHERE price < 0'')';
     END IF;
-    EXECUTE pg_catalog.format('EXPLAIN SELECT 1 FROM (%s) AS q', v_query);
+    -- Planned, never run: EXPLAIN does not execute (so assertions can be added before the
+    -- first refresh populates the views), and it is opened as a cursor, not EXECUTEd, so a
+    -- string smuggling in more statements ('SELECT 1) q; DROP ...') is refused before any runs.
+    BEGIN
+        OPEN v_check FOR EXECUTE pg_catalog.format(E'EXPLAIN SELECT 1 FROM (%s\n) AS q', v_query);
+        CLOSE v_check;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_error = MESSAGE_TEXT;
+        IF v_state OPERATOR(pg_catalog.=) '42P11' THEN
+            v_state := '42601';
+            v_error := 'it must be one query, not several statements';
+        END IF;
+        RAISE EXCEPTION 'mvcert: assertion % query % is not a valid query: %',
+                pg_catalog.quote_ident(p_name), pg_catalog.quote_literal(v_query), v_error
+            USING ERRCODE = v_state, HINT = 'One SELECT that returns the offending rows, e.g. ''SELECT * FROM ml.x_v WHERE price < 0''.';
+    END;
     INSERT INTO audit.sql_assertion AS a (target, name, query, description)
     VALUES (v_target, p_name, v_query, p_description)
     ON CONFLICT (target, name) DO UPDATE SET query = EXCLUDED.query, description = EXCLUDED.description

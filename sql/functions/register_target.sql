@@ -32,6 +32,16 @@ BEGIN
         RAISE EXCEPTION 'mvcert: lock_timeout must not be negative, got %', p_lock_timeout
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use interval ''0'' for no limit.';
     END IF;
+    -- The engine sets these as statement_timeout / lock_timeout, whose limit is INT_MAX ms
+    -- (about 24.8 days): refuse more now rather than fail every run later.
+    IF pg_catalog.date_part('epoch', p_statement_timeout) OPERATOR(pg_catalog.*) 1000 OPERATOR(pg_catalog.>) 2147483647 THEN
+        RAISE EXCEPTION 'mvcert: statement_timeout % is longer than PostgreSQL allows (about 24 days)', p_statement_timeout
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use interval ''0'' for no limit.';
+    END IF;
+    IF pg_catalog.date_part('epoch', p_lock_timeout) OPERATOR(pg_catalog.*) 1000 OPERATOR(pg_catalog.>) 2147483647 THEN
+        RAISE EXCEPTION 'mvcert: lock_timeout % is longer than PostgreSQL allows (about 24 days)', p_lock_timeout
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use interval ''0'' for no limit.';
+    END IF;
     IF p_day_column IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM pg_catalog.pg_attribute a
          WHERE a.attrelid OPERATOR(pg_catalog.=) p_target

@@ -12,6 +12,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -36,6 +38,7 @@ import java.util.stream.Stream;
 public final class LocalCluster implements AutoCloseable {
 
     private static final String CLUSTER_DIR_PREFIX = "pgcluster-";
+    private static final String STANDBY_DIR_PREFIX = "pgstandby-";
     private static final String SERVER_USER = "postgres";
     /** The database where pg_cron keeps its jobs (cron.database_name); it has mvcert too. */
     public static final String CRON_DATABASE = "mvcert_cron";
@@ -204,6 +207,140 @@ public final class LocalCluster implements AutoCloseable {
                 "-l", dataDir.resolve("server.log").toString(), "-w", "-t", "90", "start");
     }
 
+    /**
+     * Starts a hot standby of this cluster (pg_basebackup -R, streaming replication) with its
+     * data under {@code workDir} and its own port and socket directory. Close it to stop it and
+     * delete its data; a JVM shutdown hook stops it too.
+     */
+    public Standby startStandby(Path workDir) {
+        try {
+            Path dir = workDir.toAbsolutePath().resolve(STANDBY_DIR_PREFIX + ProcessHandle.current().pid() + "-" + port);
+            deleteRecursively(dir);
+            Files.createDirectories(dir);
+            Path standbySocketDir = Files.createTempDirectory(Path.of("/tmp"), "mvcert-sb-");
+            if (runAsServerUser) {
+                makeReachable(workDir.toAbsolutePath());
+                run(List.of("chown", SERVER_USER + ":", dir.toString(), standbySocketDir.toString()), Duration.ofSeconds(10));
+            }
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            serverCommand(Duration.ofMinutes(2), bindir.resolve("pg_basebackup").toString(), "-h", "127.0.0.1",
+                    "-p", String.valueOf(port), "-U", SERVER_USER, "-D", dir.toString(), "-R", "-X", "stream",
+                    "-c", "fast", "--no-sync");
+            // the primary's log came along in the copy; the standby writes its own
+            Files.deleteIfExists(dir.resolve("server.log"));
+            Standby standby = new Standby(dir, standbySocketDir, freePort());
+            standby.start();
+            return standby;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A hot standby of the cluster, streaming from it. */
+    public final class Standby implements AutoCloseable {
+        private final Path dataDir;
+        private final Path socketDir;
+        private final int port;
+        private volatile boolean running;
+        private final Thread shutdownHook = new Thread(this::stopQuietly, "pgstandby-stop");
+
+        private Standby(Path dataDir, Path socketDir, int port) {
+            this.dataDir = dataDir;
+            this.socketDir = socketDir;
+            this.port = port;
+        }
+
+        private void start() {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+            running = true;
+            serverCommand(Duration.ofMinutes(2), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
+                    "-l", dataDir.resolve("server.log").toString(),
+                    "-o", "-p " + port + " -c unix_socket_directories=" + socketDir, "-w", "-t", "90", "start");
+        }
+
+        public int port() { return port; }
+
+        /** A superuser connection (autocommit, read-only: it is a standby) to the named database. */
+        public Connection connect(String database) throws SQLException {
+            return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, SERVER_USER, "");
+        }
+
+        /** Waits until the standby has replayed everything the primary has written so far; returns how long that took. */
+        public Duration catchUp(Duration timeout) {
+            long start = System.nanoTime();
+            try {
+                String target = flushedMarker();
+                try (Connection standby = connect("postgres");
+                     PreparedStatement replayed = standby.prepareStatement(
+                             "SELECT pg_catalog.pg_last_wal_replay_lsn() > ?::pg_lsn")) {
+                    replayed.setString(1, target);
+                    while (true) {
+                        try (ResultSet rs = replayed.executeQuery()) {
+                            rs.next();
+                            if (rs.getBoolean(1)) {
+                                return Duration.ofNanos(System.nanoTime() - start);
+                            }
+                        }
+                        if (System.nanoTime() - start > timeout.toNanos()) {
+                            throw new IllegalStateException("standby did not replay up to " + target + " within " + timeout);
+                        }
+                        Thread.sleep(20);
+                    }
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("waiting for the standby: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for the standby", e);
+            }
+        }
+
+        /**
+         * Writes a WAL record on the primary and commits it with a flush; returns its position.
+         * The cluster runs with synchronous_commit off, so earlier commits may sit unflushed (and
+         * unsent) for seconds, and the insert position may point past a page header that no
+         * record ends in.
+         */
+        private String flushedMarker() throws SQLException {
+            try (Connection primary = LocalCluster.this.connect("postgres"); Statement p = primary.createStatement()) {
+                p.execute("SET synchronous_commit = on");
+                try (ResultSet lsn = p.executeQuery("SELECT pg_catalog.pg_logical_emit_message(true, 'mvcert', 'catch-up')::text")) {
+                    lsn.next();
+                    return lsn.getString(1);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            stopQuietly();
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // the hook is running or has run
+            }
+        }
+
+        private synchronized void stopQuietly() {
+            if (!running) {
+                return;
+            }
+            running = false;
+            try {
+                serverCommand(Duration.ofMinutes(1), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
+                        "-m", "immediate", "-w", "-t", "60", "stop");
+            } catch (RuntimeException e) {
+                System.err.println("mvcert standby: stop failed: " + e.getMessage());
+            }
+            try {
+                deleteRecursively(dataDir);
+                deleteRecursively(socketDir);
+            } catch (IOException ignored) {
+                // leftovers under target/ and /tmp are harmless
+            }
+        }
+    }
+
     @Override
     public void close() {
         stopQuietly();
@@ -237,7 +374,8 @@ public final class LocalCluster implements AutoCloseable {
             return;
         }
         try (Stream<Path> dirs = Files.list(targetDir)) {
-            for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(CLUSTER_DIR_PREFIX)).toList()) {
+            for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(CLUSTER_DIR_PREFIX)
+                    || d.getFileName().toString().startsWith(STANDBY_DIR_PREFIX)).toList()) {
                 if (Files.exists(dir.resolve("postmaster.pid"))) {
                     List<String> stop = new ArrayList<>();
                     if (asServerUser) {

@@ -70,7 +70,7 @@ final class GatedColumnCheck implements Check {
     }
 
     private static CheckResult measure(Connection c, String target, String object, String[] rule) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(rule[2])) {
+        try (Statement s = c.createStatement(); ResultSet rs = Isolated.queryRuleSql(s, rule[2])) {
             rs.next();
             long leaking = rs.getLong(1);
             ResultSetMetaData meta = rs.getMetaData();

@@ -1,8 +1,11 @@
 package dev.mvcert.engine.certify;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.sql.Statement;
 
 /**
  * Runs a piece of SQL work so that its failure does not abort the caller's transaction: inside
@@ -33,6 +36,19 @@ public final class Isolated {
             connection.rollback(savepoint);
             throw e;
         }
+    }
+
+    /**
+     * Runs a query composed from user rules, after the server has confirmed it is exactly one
+     * query (audit._require_single_query plans it without running it): a rule smuggling in
+     * more statements fails here and none of them runs.
+     */
+    public static ResultSet queryRuleSql(Statement statement, String sql) throws SQLException {
+        try (PreparedStatement check = statement.getConnection().prepareStatement("SELECT audit._require_single_query(?)")) {
+            check.setString(1, sql);
+            check.execute();
+        }
+        return statement.executeQuery(sql);
     }
 
     /** "SQLSTATE 42703: column x does not exist" */

@@ -27,7 +27,7 @@ final class SqlAssertionCheck implements Check {
             try {
                 List<String> rows = Isolated.run(c, () -> {
                     List<String> found = new ArrayList<>();
-                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+                    try (Statement s = c.createStatement(); ResultSet rs = Isolated.queryRuleSql(s, sql)) {
                         while (rs.next()) {
                             found.add(rs.getString(1));
                         }

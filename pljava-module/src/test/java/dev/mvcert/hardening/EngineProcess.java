@@ -1,0 +1,48 @@
+package dev.mvcert.hardening;
+
+import dev.mvcert.engine.Mvcert;
+import dev.mvcert.engine.refresh.RunMode;
+import dev.mvcert.engine.refresh.RunOptions;
+import dev.mvcert.engine.refresh.RunResult;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * A stand-in executor process for the fault tests: runs one engine run of a target the way
+ * the agent does (work connection in a transaction, history through a second connection,
+ * lease, certification) so that a test can kill -9 it at a chosen moment.
+ * Arguments: jdbc-url user target incremental|atomic lease-seconds.
+ */
+public final class EngineProcess {
+
+    public static void main(String[] args) throws Exception {
+        Properties props = new Properties();
+        props.setProperty("user", args[1]);
+        // what an agent should set: a backend notices a dead client during a long REFRESH
+        props.setProperty("options", "-c client_connection_check_interval=300");
+        try (Connection work = DriverManager.getConnection(args[0], props);
+             Connection history = DriverManager.getConnection(args[0], props)) {
+            work.setAutoCommit(false);
+            RunMode mode = RunMode.valueOf(args[3].toUpperCase());
+            Mvcert engine = new Mvcert(work).withHistory(history).withCertification();
+            RunResult result = engine.refresh(args[2], RunOptions.defaults().withMode(mode).withForce(true)
+                            .withExecutor("engine-process:" + ProcessHandle.current().pid())
+                            .withLease(Duration.ofSeconds(Long.parseLong(args[4]))),
+                    step -> {
+                        if (step.failed()) {
+                            work.rollback();
+                        } else {
+                            work.commit();
+                        }
+                    });
+            if (mode == RunMode.ATOMIC && result.publish()) {
+                work.commit();
+            } else {
+                work.rollback();
+            }
+            System.out.println("run " + result.runId() + " " + result.status());
+        }
+    }
+}
