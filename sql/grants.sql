@@ -124,3 +124,9 @@ GRANT EXECUTE ON FUNCTION audit.report_feed_batch(text, text, text, text) TO mvc
 GRANT EXECUTE ON FUNCTION audit.require_feed(regclass, text, interval) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.purge_history(interval, integer) TO mvcert_admin;
 GRANT INSERT, UPDATE, DELETE ON audit.feed, audit.target_feed, audit.history_retention TO mvcert_admin;
+
+-- pljava: which execution path this database has (the Java-backed functions themselves are
+-- created and granted by the engine jar's deployment descriptor, not by the extension).
+GRANT EXECUTE ON FUNCTION audit.execution_path() TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._pljava_available() TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._report_in_database(text, boolean, text) TO mvcert_operator;
