@@ -56,7 +56,7 @@ GRANT EXECUTE ON FUNCTION audit.claim_request(text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.complete_request(bigint, text, bigint, text, boolean) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.agent_heartbeat(text, text, integer, text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.agent_stopped(text) TO mvcert_agent;
-GRANT EXECUTE ON FUNCTION audit.heartbeat(bigint) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit.heartbeat(bigint) TO mvcert_operator, mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.reap_abandoned(interval) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.breaker_permit(text, text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.breaker_record(text, boolean, text, text) TO mvcert_agent;
@@ -124,6 +124,19 @@ GRANT EXECUTE ON FUNCTION audit.report_feed_batch(text, text, text, text) TO mvc
 GRANT EXECUTE ON FUNCTION audit.require_feed(regclass, text, interval) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.purge_history(interval, integer) TO mvcert_admin;
 GRANT INSERT, UPDATE, DELETE ON audit.feed, audit.target_feed, audit.history_retention TO mvcert_admin;
+
+-- The agent runs the engine: the same history, lock, fingerprint and certification writers
+-- an operator's in-database run uses (but not request_run, reset_breaker or schedule).
+GRANT EXECUTE ON FUNCTION audit.try_refresh_lock(regclass) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit.begin_run(regclass, text, text, bigint, text, interval, integer) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text, integer, bigint, integer) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit._record_certification(regclass, bigint, timestamptz, text, jsonb) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit._record_baseline_capture(regclass, text, jsonb) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit.mark_stale(regclass, text) TO mvcert_agent;
 
 -- pljava: which execution path this database has (the Java-backed functions themselves are
 -- created and granted by the engine jar's deployment descriptor, not by the extension).

@@ -45,7 +45,7 @@ BEGIN
             problem := pg_catalog.format('feed %s: latest batch %s failed at %s', v_req.feed, v_latest.batch_id, v_latest.finished_at);
         ELSIF v_latest.status OPERATOR(pg_catalog.=) 'running' THEN
             problem := pg_catalog.format('feed %s: batch %s is still running', v_req.feed, v_latest.batch_id);
-        ELSIF v_ok_at IS NULL OR v_ok_at OPERATOR(pg_catalog.<) p_at OPERATOR(pg_catalog.-) v_req.max_age THEN
+        ELSIF v_ok_at IS NULL OR v_ok_at OPERATOR(pg_catalog.<) (p_at OPERATOR(pg_catalog.-) v_req.max_age) THEN
             problem := pg_catalog.format('feed %s: no successful batch within %s (latest at %s)', v_req.feed, v_req.max_age, v_ok_at);
         ELSE
             CONTINUE;

@@ -25,7 +25,7 @@ BEGIN
           FROM (VALUES (v_local::date OPERATOR(pg_catalog.+) v_start),
                        ((v_local::date OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.+) v_start)) AS w(opens)
          WHERE v_local OPERATOR(pg_catalog.>=) w.opens
-           AND v_local OPERATOR(pg_catalog.<) w.opens OPERATOR(pg_catalog.+) v_length);
+           AND v_local OPERATOR(pg_catalog.<) (w.opens OPERATOR(pg_catalog.+) v_length));
 END
 $$;
 COMMENT ON FUNCTION audit.in_maintenance_window(regclass, timestamptz) IS

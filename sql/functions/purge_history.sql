@@ -35,14 +35,14 @@ BEGIN
          USING ranked k
          WHERE r.run_id OPERATOR(pg_catalog.=) k.run_id
            AND k.status OPERATOR(pg_catalog.<>) 'running'
-           AND k.finished_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) v_keep_for
+           AND k.finished_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) v_keep_for)
            AND k.newest OPERATOR(pg_catalog.>) v_keep_runs
         RETURNING 1
     )
     SELECT pg_catalog.count(*) INTO v_deleted FROM gone;
 
     DELETE FROM audit.feed_batch b
-     WHERE b.finished_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) v_keep_for
+     WHERE b.finished_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) v_keep_for)
        AND EXISTS (SELECT 1 FROM audit.feed_batch n
                     WHERE n.feed OPERATOR(pg_catalog.=) b.feed
                       AND n.started_at OPERATOR(pg_catalog.>) b.started_at);
