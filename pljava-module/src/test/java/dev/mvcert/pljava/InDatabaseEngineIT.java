@@ -49,7 +49,7 @@ class InDatabaseEngineIT {
     @Test
     void deploymentCreatesTheJavaFunctionsAndSwitchesTheExecutionPath() {
         assertEquals(List.of("audit._run_in_database(regclass,text,boolean)", "audit.capture_baselines(regclass,text)",
-                "audit.certify(regclass)"), PljavaDeployment.javaFunctionsInAudit(db));
+                "audit.certify(regclass)", "audit.refresh_and_certify_atomic(regclass)"), PljavaDeployment.javaFunctionsInAudit(db));
         assertEquals("pljava", db.queryValue(String.class, "SELECT audit.execution_path()"));
         assertEquals("mvcert", db.queryValue(String.class, "SELECT sqlj.get_classpath('audit')"));
     }
@@ -147,6 +147,66 @@ class InDatabaseEngineIT {
     }
 
     @Test
+    void atomicRunPublishesTheRefreshWhenTheTargetCertifies() throws SQLException {
+        SmallPipeline.createCertifiable(db);
+        // day 2024-03-04 is not a hash day: the change certifies
+        db.execute("UPDATE src.listing SET price = price + 1000 WHERE anchor_day = date '2024-03-04'");
+        String outcome = db.queryValue(String.class, "SELECT audit.refresh_and_certify_atomic('ml.store_v')");
+        assertTrue(outcome.startsWith("CERTIFIED: ml.store_v (atomic run "), outcome);
+        assertEquals(1, db.queryValue(Integer.class, "SELECT count(*)::int FROM ml.base_mv WHERE price >= 1000"
+                + " AND anchor_day = date '2024-03-04'") > 0 ? 1 : 0);
+        assertEquals(List.of("atomic succeeded ml.base_mv succeeded concurrently"), db.queryColumn("""
+                SELECT concat_ws(' ', r.mode, r.status, s.matview, s.status, s.mode_used) FROM audit.run r JOIN audit.step s USING (run_id)
+                 WHERE r.run_id = (SELECT max(run_id) FROM audit.run) ORDER BY s.step_id"""));
+        assertEquals("CERTIFIED", db.queryValue(String.class, """
+                SELECT status FROM audit.registry WHERE target = 'ml.store_v'
+                   AND last_run_id = (SELECT max(run_id) FROM audit.run)"""));
+    }
+
+    @Test
+    void atomicRunThatFailsCertificationPublishesNothingAndTheProcedureKeepsARecord() throws SQLException {
+        SmallPipeline.createCertifiable(db);
+        db.execute("SELECT audit.certify('ml.store_v')");
+        long pricesBefore = db.queryValue(Long.class, "SELECT sum(price)::bigint FROM ml.base_mv");
+        // day 2024-03-02 is a hash day: the refreshed data no longer matches the baseline
+        db.execute("UPDATE src.listing SET price = price + 1 WHERE listing_id = 5");
+
+        IllegalStateException raised = assertThrows(IllegalStateException.class,
+                () -> db.queryValue(String.class, "SELECT audit.refresh_and_certify_atomic('ml.store_v')"));
+        assertTrue(raised.getMessage().contains("did not certify, nothing is published") && raised.getMessage().contains("dataset_hash"),
+                raised.getMessage());
+        assertEquals(pricesBefore, db.queryValue(Long.class, "SELECT sum(price)::bigint FROM ml.base_mv"));
+
+        SQLException called = assertThrows(SQLException.class, () -> {
+            try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                s.execute("CALL audit.refresh_and_certify('ml.store_v', true, 'atomic')");
+            }
+        });
+        assertTrue(called.getMessage().contains("did not end certified"), called.getMessage());
+        assertEquals(pricesBefore, db.queryValue(Long.class, "SELECT sum(price)::bigint FROM ml.base_mv"));
+        assertEquals("CERTIFIED", db.queryValue(String.class, "SELECT status FROM audit.registry WHERE target = 'ml.store_v'"));
+        String reason = db.queryValue(String.class, """
+                SELECT status || ': ' || reason FROM audit.run WHERE run_id = (SELECT max(run_id) FROM audit.run)""");
+        assertTrue(reason.startsWith("failed: certification failed: dataset_hash"), reason);
+        assertTrue(reason.contains("rolled back with its steps and certification"), reason);
+        db.execute("UPDATE src.listing SET price = price - 1 WHERE listing_id = 5");
+    }
+
+    @Test
+    void incrementalCallRefreshesAndCertifiesInTheSessionWithoutAnAgent() throws SQLException {
+        SmallPipeline.createCertifiable(db);
+        db.execute("UPDATE src.listing SET price = price + 1000 WHERE anchor_day = date '2024-03-04'");
+        db.execute("CALL audit.refresh_and_certify('ml.store_v')");
+        assertTrue(db.queryValue(Long.class, "SELECT count(*) FROM ml.base_mv WHERE price >= 1000") > 0);
+        assertEquals("incremental succeeded pljava", db.queryValue(String.class, """
+                SELECT mode || ' ' || status || ' ' || executor FROM audit.run WHERE run_id = (SELECT max(run_id) FROM audit.run)"""));
+        assertEquals("CERTIFIED", db.queryValue(String.class, """
+                SELECT status FROM audit.registry WHERE target = 'ml.store_v'
+                   AND last_run_id = (SELECT max(run_id) FROM audit.run)"""));
+        assertEquals(0, db.queryValue(Integer.class, "SELECT count(*)::int FROM audit.run_request"));
+    }
+
+    @Test
     void undeployDropsEveryJavaFunctionAndRedeployingRestoresThem() {
         db.execute("SELECT sqlj.remove_jar('mvcert', true)");
         assertEquals(List.of(), PljavaDeployment.javaFunctionsInAudit(db));
@@ -157,7 +217,7 @@ class InDatabaseEngineIT {
         PljavaDeployment.ScriptResult replaced = PljavaDeployment.runInstallScript(db);
         assertEquals(0, replaced.exitCode(), replaced.output());
         assertTrue(replaced.output().contains("(replace_jar)"), replaced.output());
-        assertEquals(3, PljavaDeployment.javaFunctionsInAudit(db).size());
+        assertEquals(4, PljavaDeployment.javaFunctionsInAudit(db).size());
         assertEquals("pljava", db.queryValue(String.class, "SELECT audit.execution_path()"));
     }
 
