@@ -140,3 +140,9 @@ GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text) TO mvcert_a
 GRANT EXECUTE ON FUNCTION audit._record_baseline_capture(regclass, text, jsonb) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.mark_stale(regclass, text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._require_single_query(text) TO mvcert_operator, mvcert_agent;
+
+-- pljava: which execution path this database has (the Java-backed functions themselves are
+-- created and granted by the engine jar's deployment descriptor, not by the extension).
+GRANT EXECUTE ON FUNCTION audit.execution_path() TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._pljava_available() TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._report_in_database(text, boolean, text) TO mvcert_operator;

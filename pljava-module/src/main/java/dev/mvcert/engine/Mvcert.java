@@ -167,7 +167,13 @@ public final class Mvcert {
     }
 
     private static String executor() {
-        String host = System.getenv().getOrDefault("HOSTNAME", "localhost");
-        return "engine:" + host + ":" + ProcessHandle.current().pid();
+        try {
+            String host = System.getenv().getOrDefault("HOSTNAME", "localhost");
+            return "engine:" + host + ":" + ProcessHandle.current().pid();
+        } catch (SecurityException sandboxed) {
+            // PL/Java's trusted language denies the environment and the process handle: the
+            // engine then runs inside a database backend.
+            return "engine:in-database";
+        }
     }
 }

@@ -121,6 +121,11 @@ public final class LocalCluster implements AutoCloseable {
                 "log_min_messages = warning",
                 "log_line_prefix = '%m [%p] %d '",
                 "");
+        // Where PL/Java is installed, it starts the JVM the tests run on (no effect otherwise).
+        Path libjvm = Path.of(System.getProperty("java.home"), "lib", "server", "libjvm.so");
+        if (Files.isRegularFile(libjvm)) {
+            conf += "pljava.libjvm_location = '" + libjvm + "'\n";
+        }
         Path confFile = dataDir.resolve("postgresql.conf");
         Files.writeString(confFile, Files.readString(confFile) + conf, StandardCharsets.UTF_8);
     }

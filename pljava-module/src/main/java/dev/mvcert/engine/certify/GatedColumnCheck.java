@@ -1,12 +1,13 @@
 package dev.mvcert.engine.certify;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -25,7 +26,9 @@ final class GatedColumnCheck implements Check {
                    pg_catalog.format('SELECT count(*) AS leaking_rows, %s FROM %s WHERE (%s) IS NOT TRUE AND (%s)',
                        pg_catalog.string_agg(pg_catalog.format('count(%I) AS %I', a.attname, a.attname), ', ' ORDER BY a.attnum),
                        g.target, g.gate_expression,
-                       pg_catalog.string_agg(pg_catalog.format('%I IS NOT NULL', a.attname), ' OR ' ORDER BY a.attnum)) AS query
+                       pg_catalog.string_agg(pg_catalog.format('%I IS NOT NULL', a.attname), ' OR ' ORDER BY a.attnum)) AS query,
+                   pg_catalog.string_agg(pg_catalog.encode(pg_catalog.convert_to(a.attname::text, 'UTF8'), 'hex'), ','
+                                         ORDER BY a.attnum) AS hex_names
               FROM audit.gate_rule g
               LEFT JOIN pg_catalog.pg_attribute a
                 ON a.attrelid = pg_catalog.to_regclass(g.target) AND a.attnum > 0 AND NOT a.attisdropped
@@ -48,7 +51,7 @@ final class GatedColumnCheck implements Check {
             ps.setString(1, context.target());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    rules.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+                    rules.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)});
                 }
             }
         }
@@ -73,14 +76,16 @@ final class GatedColumnCheck implements Check {
         try (Statement s = c.createStatement(); ResultSet rs = Isolated.queryRuleSql(s, rule[2])) {
             rs.next();
             long leaking = rs.getLong(1);
-            ResultSetMetaData meta = rs.getMetaData();
+            // Column names come from the catalog, not from result metadata: PL/Java's JDBC
+            // reports column labels upper-cased, and a name's case matters to a DBA.
+            List<String> names = hexNames(rule[3]);
             List<String> perColumn = new ArrayList<>();
-            for (int i = 2; i <= meta.getColumnCount(); i++) {
-                if (rs.getLong(i) > 0) {
-                    perColumn.add(meta.getColumnLabel(i) + " " + rs.getLong(i));
+            for (int i = 0; i < names.size(); i++) {
+                if (rs.getLong(i + 2) > 0) {
+                    perColumn.add(names.get(i) + " " + rs.getLong(i + 2));
                 }
             }
-            int columns = meta.getColumnCount() - 1;
+            int columns = names.size();
             if (leaking == 0) {
                 return CheckResult.pass(NAME, object, columns + " gated columns are NULL wherever (" + rule[1] + ") is not true");
             }
@@ -88,5 +93,14 @@ final class GatedColumnCheck implements Check {
                     + rule[1] + ") is not true (rows per column: " + String.join(", ", perColumn)
                     + "); fix the CASE gating at the feature-store entry point");
         }
+    }
+
+    /** "696d675f5f73636f7265,..." -> ["img__score", ...]: names travel hex-encoded, so any character is safe. */
+    private static List<String> hexNames(String hexNames) {
+        List<String> names = new ArrayList<>();
+        for (String hex : hexNames.split(",")) {
+            names.add(new String(HexFormat.of().parseHex(hex), StandardCharsets.UTF_8));
+        }
+        return names;
     }
 }

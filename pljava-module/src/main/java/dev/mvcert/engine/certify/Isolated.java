@@ -46,7 +46,10 @@ public final class Isolated {
     public static ResultSet queryRuleSql(Statement statement, String sql) throws SQLException {
         try (PreparedStatement check = statement.getConnection().prepareStatement("SELECT audit._require_single_query(?)")) {
             check.setString(1, sql);
-            check.execute();
+            // read the row: under PL/Java a SELECT runs only when its rows are read
+            try (ResultSet done = check.executeQuery()) {
+                done.next();
+            }
         }
         return statement.executeQuery(sql);
     }

@@ -140,8 +140,10 @@ public final class RefreshRun {
             ps.setString(1, target);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Array deps = rs.getArray(7);
-                    List<String> dependsOn = deps == null ? List.of() : Arrays.asList((String[]) deps.getArray());
+                    // pgjdbc returns a java.sql.Array, PL/Java's in-database JDBC a String[]
+                    Object deps = rs.getObject(7);
+                    List<String> dependsOn = deps == null ? List.of()
+                            : Arrays.asList((String[]) (deps instanceof Array array ? array.getArray() : deps));
                     views.add(new PlannedView(rs.getInt(1), rs.getInt(2), rs.getString(3), rs.getString(4),
                             rs.getString(5), rs.getString(6), dependsOn, rs.getString(8)));
                 }

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -97,11 +98,13 @@ public final class RefreshStep {
         setLocal("statement_timeout", policy.statementTimeoutMs() + "ms");
         setLocal("lock_timeout", policy.lockTimeoutMs() + "ms");
         try (Statement s = work.createStatement()) {
-            s.execute("SAVEPOINT mvcert_step");
+            // JDBC savepoints, not SAVEPOINT statements: PL/Java's in-database JDBC refuses
+            // transaction-control SQL (SPI_ERROR_TRANSACTION) but implements these.
+            Savepoint savepoint = work.setSavepoint();
             try {
                 String changes = queryText("SELECT audit.input_changes(?::regclass)", view.matview());
                 if (changes == null && policy.skipUnchanged() && !force && !"rebuild".equals(mode)) {
-                    s.execute("RELEASE SAVEPOINT mvcert_step");
+                    work.releaseSavepoint(savepoint);
                     return skipped(stepId, view, INPUTS_UNCHANGED, "no input changed since the last refresh", started);
                 }
                 decision = (force ? "forced" : changes == null ? "skip_unchanged off" : changes) + "; " + decision;
@@ -125,13 +128,16 @@ public final class RefreshStep {
                     ps.setString(2, fingerprint);
                     ps.setLong(3, runId);
                     ps.setLong(4, stepId);
-                    ps.execute();
+                    // read the row: PL/Java's in-database JDBC evaluates a SELECT only as its rows are fetched
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                    }
                 }
-                s.execute("RELEASE SAVEPOINT mvcert_step");
+                work.releaseSavepoint(savepoint);
                 return new StepResult(stepId, view.matview(), StepStatus.SUCCEEDED, mode, null, decision, rows, queryId,
                         since(started), null, false, null, null);
             } catch (SQLException e) {
-                undoStep(s);
+                undoStep(savepoint);
                 ErrorClass errorClass = ErrorClass.of(e.getSQLState(), e.getMessage());
                 return new StepResult(stepId, view.matview(), StepStatus.FAILED, mode, null, decision, null, queryId,
                         since(started), errorClass, errorClass.retryable(), e.getSQLState(), e.getMessage());
@@ -142,10 +148,9 @@ public final class RefreshStep {
         }
     }
 
-    private void undoStep(Statement s) {
+    private void undoStep(Savepoint savepoint) {
         try {
-            s.execute("ROLLBACK TO SAVEPOINT mvcert_step");
-            s.execute("RELEASE SAVEPOINT mvcert_step");
+            work.rollback(savepoint);
         } catch (SQLException broken) {
             // the connection itself is gone; the failure is recorded through the history connection
         }
@@ -213,7 +218,10 @@ public final class RefreshStep {
         try (PreparedStatement ps = work.prepareStatement("SELECT pg_catalog.set_config(?, ?, true)")) {
             ps.setString(1, setting);
             ps.setString(2, value);
-            ps.execute();
+            // read the row: PL/Java's in-database JDBC evaluates a SELECT only as its rows are fetched
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.mvcert.engine.refresh;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -41,12 +40,12 @@ public final class RunHistory {
 
     public boolean finishRun(long runId, RunStatus status, String reason, List<String> staleViews,
                              List<String> needsMaintenance) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT audit.finish_run(?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT audit.finish_run(?, ?, ?, ?::text[], ?::text[])")) {
             ps.setLong(1, runId);
             ps.setString(2, status.sqlName());
             ps.setString(3, reason);
-            ps.setArray(4, textArray(staleViews));
-            ps.setArray(5, textArray(needsMaintenance));
+            ps.setString(4, textArray(staleViews));
+            ps.setString(5, textArray(needsMaintenance));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);
@@ -79,7 +78,10 @@ public final class RunHistory {
             ps.setObject(7, r.queryId(), Types.BIGINT);
             ps.setString(8, r.sqlState());
             ps.setString(9, r.message());
-            ps.execute();
+            // read the row: PL/Java's in-database JDBC evaluates a SELECT only as its rows are fetched
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+            }
         }
     }
 
@@ -93,8 +95,16 @@ public final class RunHistory {
         }
     }
 
-    private Array textArray(List<String> values) throws SQLException {
-        return connection.createArrayOf("text", (values == null ? List.<String>of() : values).toArray());
+    /** A text[] literal: PL/Java's in-database JDBC has no createArrayOf, so arrays travel as text. */
+    private static String textArray(List<String> values) {
+        StringBuilder literal = new StringBuilder("{");
+        for (String value : values == null ? List.<String>of() : values) {
+            if (literal.length() > 1) {
+                literal.append(',');
+            }
+            literal.append('"').append(value.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        return literal.append('}').toString();
     }
 
     private static long single(PreparedStatement ps) throws SQLException {

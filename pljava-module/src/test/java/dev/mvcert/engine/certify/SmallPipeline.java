@@ -13,17 +13,17 @@ import java.sql.SQLException;
  * string 'now()' and column now_price. Registered, with deny rules, a gate rule, three
  * hash days and an accepted baseline; certifies as CERTIFIED.
  */
-final class SmallPipeline {
+public final class SmallPipeline {
 
-    static final String TARGET = "ml.store_v";
+    public static final String TARGET = "ml.store_v";
 
-    static final String FEATURES_V = """
+    public static final String FEATURES_V = """
             CREATE OR REPLACE VIEW ml.features_v AS
             SELECT b.listing_id, b.anchor_day, b.price, b.now_price, b.img_within_sla, b.img_raw, b.img_count
               FROM ml.base_mv b
              WHERE b.anchor_day <= ml.as_of_day()""";
 
-    static final String STORE_V = """
+    public static final String STORE_V = """
             CREATE OR REPLACE VIEW ml.store_v AS
             SELECT f.listing_id, f.anchor_day, f.price, f.now_price, f.img_within_sla,
                    CASE WHEN f.img_within_sla THEN f.img_raw END AS img__score,
@@ -32,7 +32,7 @@ final class SmallPipeline {
                    'now()'::text AS note
               FROM ml.features_v f""";
 
-    static final String CUTOFF = """
+    public static final String CUTOFF = """
             CREATE OR REPLACE FUNCTION ml.cutoff() RETURNS date LANGUAGE plpgsql IMMUTABLE AS $$
             BEGIN
               -- not now(): the cut-off is fixed; 'today' would be wrong here
@@ -41,7 +41,7 @@ final class SmallPipeline {
 
     private SmallPipeline() {}
 
-    static void create(TestDatabase db) {
+    public static void create(TestDatabase db) {
         db.execute("""
                 DROP SCHEMA IF EXISTS ml, src, legacy CASCADE;
                 DELETE FROM audit.target; DELETE FROM audit.certified_object; DELETE FROM audit.registry;
@@ -68,7 +68,7 @@ final class SmallPipeline {
     }
 
     /** Creates the pipeline, captures and accepts its baseline. */
-    static void createCertifiable(TestDatabase db) throws SQLException {
+    public static void createCertifiable(TestDatabase db) throws SQLException {
         create(db);
         try (Connection c = db.connect()) {
             Mvcert mvcert = new Mvcert(c);
@@ -77,7 +77,7 @@ final class SmallPipeline {
         }
     }
 
-    static CertificationResult certify(TestDatabase db) throws SQLException {
+    public static CertificationResult certify(TestDatabase db) throws SQLException {
         try (Connection c = db.connect()) {
             return new Mvcert(c).certify(TARGET, null);
         }

@@ -33,8 +33,8 @@ public final class DatasetHasher {
                                                             : "pg_catalog.hashtextextended(t.*::text, 0)";
         String sql;
         try (PreparedStatement ps = connection.prepareStatement("""
-                SELECT pg_catalog.format('SELECT t.%1$I::date AS day, pg_catalog.count(*), COALESCE(pg_catalog.sum(%3$s), 0)::text'
-                       ' FROM %2$s AS t WHERE t.%1$I::date IN (SELECT pg_catalog.jsonb_array_elements_text(?::jsonb)::date)'
+                SELECT pg_catalog.format('SELECT t.%1$I::date AS day, pg_catalog.count(*), COALESCE(pg_catalog.sum(%3$s), 0)::text' ||
+                       ' FROM %2$s AS t WHERE t.%1$I::date IN (SELECT pg_catalog.jsonb_array_elements_text(?::jsonb)::date)' ||
                        ' GROUP BY 1', ?::text, ?::text, ?::text)""")) {
             ps.setString(1, dayColumn);
             ps.setString(2, target);
