@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -33,13 +34,24 @@ class InDatabaseEngineIT {
 
     private final TestDatabase db;
 
+    private boolean pljavaAvailable;
+
     InDatabaseEngineIT(TestDatabase db) {
         this.db = db;
     }
 
+    /** Each test is reported as skipped, with the reason, where the server has no PL/Java. */
+    @BeforeEach
+    void requirePljava() {
+        PljavaDeployment.assumePljavaAvailable(pljavaAvailable);
+    }
+
     @BeforeAll
     void deployTheEngineJar() throws SQLException {
-        PljavaDeployment.assumePljavaAvailable(db.cluster());
+        pljavaAvailable = PljavaDeployment.pljavaAvailable(db.cluster());
+        if (!pljavaAvailable) {
+            return;
+        }
         assertEquals("agent", db.queryValue(String.class, "SELECT audit.execution_path()"));
         long started = System.nanoTime();
         PljavaDeployment.deploy(db);

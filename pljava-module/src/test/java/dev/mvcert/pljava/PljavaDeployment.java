@@ -25,15 +25,22 @@ final class PljavaDeployment {
 
     private PljavaDeployment() {}
 
-    /** Skips the test class (JUnit assumption) unless PL/Java is installed on the test cluster. */
-    static void assumePljavaAvailable(LocalCluster cluster) throws SQLException {
+    static final String NOT_INSTALLED = "PL/Java is not installed on the test PostgreSQL (no 'pljava' in "
+            + "pg_available_extensions): skipping the in-database engine tests. Install PL/Java for "
+            + "PostgreSQL 15 (e.g. postgresql-15-pljava) to run them.";
+
+    /** Whether PL/Java is installed on the test cluster (pg_available_extensions). */
+    static boolean pljavaAvailable(LocalCluster cluster) throws SQLException {
         try (Connection c = cluster.connect("postgres"); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_catalog.pg_available_extensions WHERE name = 'pljava'")) {
             rs.next();
-            assumeTrue(rs.getInt(1) == 1, "PL/Java is not installed on the test PostgreSQL (no 'pljava' in "
-                    + "pg_available_extensions): skipping the in-database engine tests. Install PL/Java for "
-                    + "PostgreSQL 15 (e.g. postgresql-15-pljava) to run them.");
+            return rs.getInt(1) == 1;
         }
+    }
+
+    /** Skips the calling test (JUnit assumption, reported as skipped with the reason) without PL/Java. */
+    static void assumePljavaAvailable(boolean available) {
+        assumeTrue(available, NOT_INSTALLED);
     }
 
     /** The engine jar of this build (made at process-classes, before the tests run). */
