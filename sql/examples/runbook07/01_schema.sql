@@ -140,12 +140,14 @@ WITH resolved AS (
     FROM casework.encounters e
     LEFT JOIN resolved m ON m.entity_id = e.entity_id
 ), checked AS (
-    SELECT ce.*,
-           EXISTS (SELECT 1
-                   FROM cluster_registrations cr
-                   WHERE cr.cluster_id = ce.cluster_id
-                     AND ce.encounter_day BETWEEN cr.registered_day AND cr.expires_day) AS registered
+    -- an encounter is registered if any registration of its cluster covers the day
+    SELECT ce.cluster_id, ce.entity_id, ce.encounter_id, ce.site, ce.encounter_day,
+           bool_or(cr.cluster_id IS NOT NULL) AS registered
     FROM cluster_encounters ce
+    LEFT JOIN cluster_registrations cr
+           ON cr.cluster_id = ce.cluster_id
+          AND ce.encounter_day BETWEEN cr.registered_day AND cr.expires_day
+    GROUP BY ce.cluster_id, ce.entity_id, ce.encounter_id, ce.site, ce.encounter_day
 )
 SELECT ch.cluster_id AS entity_id,
        count(DISTINCT ch.entity_id) AS n_entity_records,

@@ -1,0 +1,26 @@
+package dev.mvcert.agent.db;
+
+import dev.mvcert.agent.config.ConnectionSettings;
+import java.sql.SQLException;
+
+/** The database cannot be reached or refuses the login. The message never contains the password. */
+public final class ConnectionFailure extends RuntimeException {
+
+    public ConnectionFailure(ConnectionSettings settings, Throwable cause) {
+        super("cannot connect to " + ConnectionSettings.redactUrl(settings.jdbcUrl()) + " as " + settings.user()
+                + " (password from " + settings.passwordSource() + "): " + scrub(cause.getMessage(), settings.password()), cause);
+    }
+
+    /** SQLSTATE class 08 (connection exception) and 28 (invalid authorization), or no state at all. */
+    public static boolean isConnectionProblem(SQLException e) {
+        String state = e.getSQLState();
+        return state == null || state.startsWith("08") || state.startsWith("28") || state.equals("57P03");
+    }
+
+    private static String scrub(String message, String password) {
+        if (message == null) {
+            return "no detail";
+        }
+        return password == null || password.isEmpty() ? message : message.replace(password, "********");
+    }
+}

@@ -1,0 +1,62 @@
+package dev.mvcert.agent.logging;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.core.joran.spi.JoranException;
+import dev.mvcert.agent.config.ConfigurationException;
+import java.net.URL;
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+
+/** Selects the log layout: human-readable text (default) or one JSON object per line. */
+public enum LogFormat {
+    TEXT("/logback.xml"),
+    JSON("/logback-json.xml");
+
+    /** Environment variable that selects the format when no option is given. */
+    public static final String ENVIRONMENT = "MVCERT_LOG_FORMAT";
+
+    private final String resource;
+    /** What Logback runs with now: logback.xml (text) until a command asks for another layout. */
+    private static LogFormat current = TEXT;
+
+    LogFormat(String resource) {
+        this.resource = resource;
+    }
+
+    /** The option's value, else the environment's, else text. */
+    public static LogFormat choose(String option, String environment) {
+        String value = option != null ? option : environment;
+        if (value == null || value.isBlank()) {
+            return TEXT;
+        }
+        try {
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException((option != null ? "--log-format" : ENVIRONMENT)
+                    + " must be text or json (got " + value + ")");
+        }
+    }
+
+    /** Reconfigures Logback unless it already uses this layout (text is what it loads at start-up). */
+    public synchronized void apply() {
+        synchronized (LogFormat.class) {
+            if (current == this) {
+                return;
+            }
+            current = this;
+        }
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return; // another SLF4J binding is in charge (e.g. an embedding application)
+        }
+        URL config = LogFormat.class.getResource(resource);
+        context.reset();
+        JoranConfigurator configurator = new JoranConfigurator();
+        configurator.setContext(context);
+        try {
+            configurator.doConfigure(config);
+        } catch (JoranException e) {
+            throw new IllegalStateException("cannot configure logging from " + resource + ": " + e.getMessage(), e);
+        }
+    }
+}

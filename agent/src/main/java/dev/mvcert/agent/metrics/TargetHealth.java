@@ -1,0 +1,24 @@
+package dev.mvcert.agent.metrics;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One row of {@code audit.health}: whether a target is certified and fresh. {@code columns}
+ * keeps every column of the row as text for the JSON body of /health.
+ */
+public record TargetHealth(String target, String status, boolean certified, boolean stale, boolean exportAllowed,
+                           Double ageSeconds, Map<String, String> columns) {
+
+    /** Failing or stale: a consumer must not read it, so /health answers 503. */
+    public boolean unhealthy() {
+        return !certified || stale;
+    }
+
+    public Map<String, Object> toJsonFields() {
+        Map<String, Object> fields = new LinkedHashMap<>(columns);
+        fields.put("target", target);
+        fields.put("healthy", !unhealthy());
+        return fields;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.mvcert.agent.run;
+
+import dev.mvcert.agent.config.ConfigurationException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/** Target names as mvcert stores them: schema-qualified, quoted where needed (format('%I.%I')). */
+public final class Targets {
+
+    private Targets() {
+    }
+
+    /**
+     * The canonical name of a view or materialized view given as the user wrote it. Reads only
+     * pg_catalog, so any role may call it; a missing relation is the database's own error.
+     */
+    public static String canonical(Connection c, String target) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relkind::text "
+                + "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ?::regclass")) {
+            ps.setString(1, target);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String kind = rs.getString(2);
+                if (!"v".equals(kind) && !"m".equals(kind)) {
+                    throw new ConfigurationException("--target " + target + " is not a view or materialized view (relkind " + kind + ")");
+                }
+                return rs.getString(1);
+            }
+        }
+    }
+}

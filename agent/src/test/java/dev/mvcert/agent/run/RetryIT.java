@@ -1,0 +1,95 @@
+package dev.mvcert.agent.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.mvcert.agent.AgentRuntime;
+import dev.mvcert.agent.config.AgentSettings;
+import dev.mvcert.agent.testing.Agents;
+import dev.mvcert.agent.testing.SmallPipeline;
+import dev.mvcert.testing.PostgresExtension;
+import dev.mvcert.testing.TestDatabase;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
+
+@ExtendWith(PostgresExtension.class)
+class RetryIT {
+
+    @BeforeAll
+    static void pipeline(TestDatabase db) {
+        SmallPipeline.create(db);
+        SmallPipeline.acceptBaseline(db);
+    }
+
+    @BeforeEach
+    void healthy(TestDatabase db) {
+        SmallPipeline.heal(db);
+    }
+
+    private static RunOutcome run(TestDatabase db, int maxAttempts) throws Exception {
+        AgentSettings settings = Agents.settings();
+        settings.maxAttempts = maxAttempts;
+        try (AgentRuntime agent = Agents.start(db, settings)) {
+            // Jitter pinned to the ceiling so the growth of the waits is visible in the history.
+            RetryPolicy policy = new RetryPolicy(maxAttempts, Duration.ofMinutes(1), Duration.ofMillis(400), Duration.ofSeconds(5), () -> 1.0);
+            RunExecutor executor = new RunExecutor(agent.database(), settings, agent.metrics(), policy, "agent:test");
+            return executor.run(new RunRequest(SmallPipeline.TARGET, RunRequest.Mode.INCREMENTAL, "test", null), RunListener.NONE);
+        }
+    }
+
+    @Test
+    void retryableFailuresAreRetriedWithGrowingWaitsAndEveryAttemptIsRecorded(TestDatabase db) throws Exception {
+        SmallPipeline.fail(db, "a", "55P03", 2); // lock_not_available: retryable
+        RunOutcome outcome = run(db, 3);
+        assertEquals(RunOutcome.Kind.CERTIFIED, outcome.kind(), outcome.toString());
+        assertEquals(List.of("1 failed lock_timeout", "2 failed lock_timeout", "3 succeeded "),
+                db.queryColumn("SELECT attempt || ' ' || status || ' ' || coalesce(lower(error_class), '') FROM audit.step "
+                        + "WHERE run_id = ? AND matview = 'small.a_mv' ORDER BY attempt", outcome.runId()));
+        List<String> waits = db.queryColumn("""
+                SELECT extract(epoch FROM s.started_at - lag(s.finished_at) OVER (ORDER BY s.attempt))::text
+                  FROM audit.step s WHERE s.run_id = ? AND s.matview = 'small.a_mv' ORDER BY s.attempt""", outcome.runId());
+        double first = Double.parseDouble(waits.get(1));
+        double second = Double.parseDouble(waits.get(2));
+        assertTrue(first >= 0.4 && second >= 0.8 && second > first, "waits " + waits);
+    }
+
+    @Test
+    void nonRetryableFailuresFailAtOnce(TestDatabase db) throws Exception {
+        SmallPipeline.fail(db, "a", "22012", 5); // division_by_zero: a data error
+        RunOutcome outcome = run(db, 3);
+        assertEquals(RunOutcome.Kind.REFRESH_FAILED, outcome.kind(), outcome.toString());
+        assertEquals(List.of("1 failed"), db.queryColumn(
+                "SELECT attempt || ' ' || status FROM audit.step WHERE run_id = ? AND matview = 'small.a_mv'", outcome.runId()));
+    }
+
+    @Test
+    void exceedingTheRetryBudgetRaisesAnAlertLogEvent(TestDatabase db) throws Exception {
+        SmallPipeline.fail(db, "a", "55P03", 10);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        Logger logger = (Logger) LoggerFactory.getLogger(RunExecutor.class);
+        events.start();
+        logger.addAppender(events);
+        RunOutcome outcome;
+        try {
+            outcome = run(db, 2);
+        } finally {
+            logger.detachAppender(events);
+        }
+        assertEquals(RunOutcome.Kind.REFRESH_FAILED, outcome.kind());
+        ILoggingEvent alert = events.list.stream().filter(e -> e.getMarkerList() != null && e.getMarkerList().contains(RunExecutor.ALERT))
+                .findFirst().orElseThrow(() -> new AssertionError("no ALERT event in " + events.list));
+        assertEquals("ERROR", alert.getLevel().toString());
+        assertEquals("retry_budget_exceeded", alert.getMDCPropertyMap().get("alert"));
+        assertTrue(alert.getFormattedMessage().contains("small.a_mv: 2 attempts"), alert.getFormattedMessage());
+        assertEquals(Long.valueOf(2), db.queryValue(Long.class,
+                "SELECT count(*) FROM audit.step WHERE run_id = ? AND matview = 'small.a_mv'", outcome.runId()));
+    }
+}

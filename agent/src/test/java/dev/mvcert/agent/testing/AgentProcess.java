@@ -1,0 +1,49 @@
+package dev.mvcert.agent.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** `mvcert serve` in its own JVM, so tests can kill it (-9) or send it SIGTERM. */
+public final class AgentProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+
+    private AgentProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    public static AgentProcess serve(String jdbcUrl, String name, String... extra) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.mvcert.agent.cli.Main", "serve",
+                "--jdbc-url", jdbcUrl, "-U", "postgres", "--agent-name", name, "--http-port", "-1",
+                "--poll-interval", "500ms", "--heartbeat-interval", "1s", "--reap-interval", "1s"));
+        command.addAll(List.of(extra));
+        Path log = Files.createTempFile("mvcert-agent-" + name + "-", ".log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new AgentProcess(p, log);
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public String output() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+        new File(log.toString()).deleteOnExit();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.mvcert.agent.testing;
+
+import dev.mvcert.testing.TestDatabase;
+
+/**
+ * A small target for agent tests: base table -> two independent materialized views (a, b)
+ * -> one that joins them (c) -> the target view small.t_v. a and b may refresh in parallel;
+ * c only after both.
+ *
+ * <p>Every refresh of a and b calls {@code small.step(view)} once: it sleeps for the view's
+ * {@code delay} in {@code small.control}, then raises an error with the configured SQLSTATE
+ * while the view still has {@code failures} left (counted with a sequence, so rolled-back
+ * attempts count too). The call is volatile, so skip-unchanged never skips a and b.
+ */
+public final class SmallPipeline {
+
+    public static final String TARGET = "small.t_v";
+
+    private SmallPipeline() {
+    }
+
+    public static void create(TestDatabase db) {
+        db.execute("""
+                CREATE SCHEMA small;
+                CREATE TABLE small.base (id int PRIMARY KEY, day date NOT NULL, v int NOT NULL);
+                INSERT INTO small.base SELECT g, date '2024-01-01' + (g % 30), g % 97 FROM generate_series(1, 5000) g;
+                CREATE TABLE small.control (view_name text PRIMARY KEY, delay float8 NOT NULL DEFAULT 0,
+                                            sqlstate text, failures int NOT NULL DEFAULT 0);
+                INSERT INTO small.control (view_name) VALUES ('a'), ('b');
+                CREATE SEQUENCE small.a_calls;
+                CREATE SEQUENCE small.b_calls;
+                CREATE FUNCTION small.step(p_view text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+                DECLARE c small.control;
+                BEGIN
+                  SELECT * INTO c FROM small.control WHERE view_name = p_view;
+                  PERFORM pg_sleep(c.delay);
+                  IF c.sqlstate IS NOT NULL AND nextval(format('small.%s_calls', p_view)) <= c.failures THEN
+                    RAISE EXCEPTION 'injected failure % in %', c.sqlstate, p_view USING ERRCODE = c.sqlstate;
+                  END IF;
+                  RETURN true;
+                END $$;
+                CREATE MATERIALIZED VIEW small.a_mv AS
+                  SELECT day, count(*) AS n FROM small.base WHERE (SELECT small.step('a')) GROUP BY day;
+                CREATE UNIQUE INDEX ON small.a_mv (day);
+                CREATE MATERIALIZED VIEW small.b_mv AS
+                  SELECT day, sum(v) AS total FROM small.base WHERE (SELECT small.step('b')) GROUP BY day;
+                CREATE UNIQUE INDEX ON small.b_mv (day);
+                CREATE MATERIALIZED VIEW small.c_mv AS
+                  SELECT a.day, a.n, b.total FROM small.a_mv a JOIN small.b_mv b USING (day);
+                CREATE UNIQUE INDEX ON small.c_mv (day);
+                CREATE VIEW small.t_v AS SELECT day, n, total FROM small.c_mv;
+                SELECT audit.register_target('small.t_v');
+                """);
+    }
+
+    /** Every refresh of view a or b sleeps this long. */
+    public static void delay(TestDatabase db, String view, double seconds) {
+        db.execute("UPDATE small.control SET delay = " + seconds + " WHERE view_name = '" + view + "'");
+    }
+
+    /** The next {@code failures} refreshes of view a or b fail with {@code sqlstate}. */
+    public static void fail(TestDatabase db, String view, String sqlstate, int failures) {
+        db.execute("SELECT setval('small." + view + "_calls', 1, false); UPDATE small.control SET sqlstate = '" + sqlstate
+                + "', failures = " + failures + " WHERE view_name = '" + view + "'");
+    }
+
+    public static void heal(TestDatabase db) {
+        db.execute("UPDATE small.control SET sqlstate = NULL, failures = 0, delay = 0");
+    }
+
+    /** Captures and accepts the current definitions as the reviewed baseline, so certification can pass. */
+    public static void acceptBaseline(TestDatabase db) {
+        acceptBaseline(db, TARGET);
+    }
+
+    public static void acceptBaseline(TestDatabase db, String target) {
+        try (var c = db.connect()) {
+            c.setAutoCommit(false);
+            var engine = new dev.mvcert.engine.Mvcert(c);
+            long id = engine.captureBaselines(target, "test baseline").captureId();
+            engine.acceptBaseline(id, "test baseline");
+            c.commit();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
