@@ -149,6 +149,7 @@ public final class Bench {
                     AgentRun run = agentRun(LEGACY_TARGET);
                     mvAll.add(run.wall);
                     mvAllRun.add(run.refresh);
+                    say("    all changed: mvcert run wall %.2f s, run %.2f s, step sum %.2f s", run.wall, run.refresh, run.stepSum);
                     crit.add(criticalPath(run.runId));
                 }
             }
@@ -161,6 +162,7 @@ public final class Bench {
                     AgentRun run = agentRun(LEGACY_TARGET);
                     mvOne.add(run.wall);
                     mvOneRun.add(run.refresh);
+                    say("    one table: mvcert run wall %.2f s, run %.2f s, step sum %.2f s", run.wall, run.refresh, run.stepSum);
                     skipped.add(run.skipped);
                 }
             }
@@ -227,7 +229,7 @@ public final class Bench {
         step("2. orchestration overhead: a chain of " + CHAIN_LENGTH + " materialized views of " + rows + " rows");
         StringBuilder ddl = new StringBuilder("""
                 CREATE TABLE bench.chain_src (id bigint PRIMARY KEY, v bigint NOT NULL, tag text NOT NULL);
-                INSERT INTO bench.chain_src SELECT g, g % 1000, md5(g::text) FROM generate_series(1, %d) g;
+                INSERT INTO bench.chain_src SELECT g, g %% 1000, md5(g::text) FROM generate_series(1, %d) g;
                 ANALYZE bench.chain_src;
                 CREATE MATERIALIZED VIEW bench.chain_1 AS SELECT id, v + 1 AS v, tag FROM bench.chain_src;
                 """.formatted(rows));
@@ -518,7 +520,7 @@ public final class Bench {
 
     // --- running things -----------------------------------------------------------------------
 
-    record AgentRun(double wall, double refresh, long runId, int skipped) {}
+    record AgentRun(double wall, double refresh, long runId, int skipped, double stepSum) {}
 
     String agentLabel() {
         return cliAvailable ? "mvcert run --parallel " + opt.parallel : "engine (sequential, in-process)";
@@ -555,11 +557,12 @@ public final class Bench {
         try (Connection c = connect(); ResultSet rs = c.createStatement().executeQuery("""
                 SELECT r.run_id, extract(epoch FROM r.finished_at - r.started_at)::float8,
                        (SELECT count(*) FROM audit.step s WHERE s.run_id = r.run_id AND s.status = 'skipped')::int,
-                       (SELECT count(*) FROM audit.step s WHERE s.run_id = r.run_id AND s.status = 'failed')::int, r.status
+                       (SELECT count(*) FROM audit.step s WHERE s.run_id = r.run_id AND s.status = 'failed')::int, r.status,
+                       (SELECT coalesce(extract(epoch FROM sum(s.duration)), 0)::float8 FROM audit.step s WHERE s.run_id = r.run_id)
                 FROM audit.run r WHERE r.run_id > %d AND r.target = '%s' ORDER BY r.run_id DESC LIMIT 1""".formatted(before, target))) {
             if (!rs.next()) throw new IllegalStateException("no run of " + target + " was recorded");
             if (rs.getInt(4) > 0) throw new IllegalStateException("run " + rs.getLong(1) + " of " + target + " had failed steps");
-            return new AgentRun(wall, rs.getDouble(2), rs.getLong(1), rs.getInt(3));
+            return new AgentRun(wall, rs.getDouble(2), rs.getLong(1), rs.getInt(3), rs.getDouble(6));
         }
     }
 
