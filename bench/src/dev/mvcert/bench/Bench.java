@@ -267,10 +267,11 @@ public final class Bench {
         double p = median(psql), a = median(agent), ar = median(agentRun);
         double overhead = (a - p) / p;
         add(new Line("2", "orchestration overhead, chain of " + CHAIN_LENGTH,
-                agentLabel() + " %.2f s vs psql %.2f s; in-run (without JVM start and certification) %.2f s = %+.1f%%"
-                        .formatted(a, p, ar, 100 * (ar - p) / p),
+                agentLabel() + " %.2f s vs psql %.2f s; in-run (without JVM start, certification) %.2f s = %+.1f%%, %.0f ms a step"
+                        .formatted(a, p, ar, 100 * (ar - p) / p, 1000 * (ar - p) / CHAIN_LENGTH),
                 100 * overhead, "%", "< 3%", overhead < 0.03,
                 Map.of("psql_s", p, "mvcert_s", a, "mvcert_run_s", ar, "in_run_overhead_pct", 100 * (ar - p) / p,
+                        "overhead_ms_per_step", 1000 * (ar - p) / CHAIN_LENGTH,
                         "psql_all_s", psql, "mvcert_all_s", agent, "rows", rows)));
     }
 
@@ -296,11 +297,15 @@ public final class Bench {
         for (int d = 0; d < 180; d++) days.add(LocalDate.of(2026, 1, 1).plusDays(d));
         String md5 = "SELECT day, count(*), md5(string_agg(t::text, '' ORDER BY id)) FROM bench.hash_1x t GROUP BY day";
         String cnt = "SELECT day, count(*) FROM bench.hash_1x t GROUP BY day";
-        List<Double> tMv = new ArrayList<>(), tMd5 = new ArrayList<>(), tCnt = new ArrayList<>();
+        List<Double> tMv = new ArrayList<>(), tMd5 = new ArrayList<>(), tCnt = new ArrayList<>(), tMvSerial = new ArrayList<>();
         for (int r = 0; r < opt.reps; r++) {
             tCnt.add(timed(() -> query(cnt)));
             tMv.add(timed(() -> hash("bench.hash_1x", days)));
             tMd5.add(timed(() -> query(md5)));
+            try (Connection c = connect()) {
+                exec(c, "SET max_parallel_workers_per_gather = 0");
+                tMvSerial.add(timed(() -> DatasetHasher.hash(c, "bench.hash_1x", "day", days)));
+            }
         }
         // Memory: peak private (anonymous) memory of the backend, parallelism off so the whole
         // aggregation happens in that one process, at n and 2n rows (twice the rows per day).
@@ -310,12 +315,14 @@ public final class Bench {
             mem.put("mvcert_" + k + "x_mb", peakBackendMb(c -> DatasetHasher.hash(c, table, "day", days)));
             mem.put("md5_" + k + "x_mb", peakBackendMb(c -> runQuery(c, md5.replace("bench.hash_1x", table))));
         }
-        double mv = median(tMv), m5 = median(tMd5), ct = median(tCnt);
+        double mv = median(tMv), m5 = median(tMd5), ct = median(tCnt), mvs = median(tMvSerial);
         double growth = (Double) mem.get("mvcert_2x_mb") - (Double) mem.get("mvcert_1x_mb");
         add(new Line("3", "dataset hash per day, " + n + " rows",
-                "mvcert %.2f s vs md5(string_agg) %.2f s vs count(*) %.2f s (scan floor: mvcert %.1fx it)".formatted(mv, m5, ct, mv / ct),
+                "mvcert %.2f s (serial %.2f s) vs md5(string_agg) %.2f s vs count(*) %.2f s (scan floor: mvcert %.1fx it)"
+                        .formatted(mv, mvs, m5, ct, mv / ct),
                 m5 / mv, "x faster", ">= 4x", m5 / mv >= 4,
-                Map.of("mvcert_s", mv, "md5_string_agg_s", m5, "count_s", ct, "rows", n)));
+                Map.of("mvcert_s", mv, "mvcert_serial_s", mvs, "md5_string_agg_s", m5, "count_s", ct, "rows", n,
+                        "mvcert_all_s", tMv, "md5_all_s", tMd5, "count_all_s", tCnt)));
         add(new Line("3m", "dataset hash memory, " + n + " -> " + 2 * n + " rows",
                 "backend peak private memory mvcert %.1f -> %.1f MB, md5(string_agg) %.1f -> %.1f MB".formatted(
                         mem.get("mvcert_1x_mb"), mem.get("mvcert_2x_mb"), mem.get("md5_1x_mb"), mem.get("md5_2x_mb")),
@@ -406,14 +413,32 @@ public final class Bench {
                 }
             }
         }
+        // The same pair with parallel query off for both: separates the gate's own cost from
+        // its effect on the plan (a PARALLEL UNSAFE function in the WHERE clause forbids a parallel scan).
+        List<Double> guardedSerial = new ArrayList<>(), plainSerial = new ArrayList<>();
+        boolean guardedParallel, plainParallel;
+        try (Connection c = connect()) {
+            guardedParallel = explain(c, scan + "bench.gate_guarded_v").contains("Gather");
+            plainParallel = explain(c, scan + "bench.gate_src").contains("Gather");
+            exec(c, "SET max_parallel_workers_per_gather = 0");
+            for (int r = 0; r < Math.max(2 * opt.reps + 1, 7); r++) {
+                guardedSerial.add(timed(() -> runQuery(c, scan + "bench.gate_guarded_v")));
+                plainSerial.add(timed(() -> runQuery(c, scan + "bench.gate_src")));
+            }
+        }
+        double gs = median(guardedSerial), ps = median(plainSerial);
         double us = median(perCall), g = median(guarded), p = median(plain);
         add(new Line("4a", "gate: audit.require_certified per call",
                 "%.1f µs a call = %,.0f calls/s in one session".formatted(us, 1e6 / us), us, "µs", "< 20 µs", us < 20,
                 Map.of("us_per_call", us, "calls_per_s", 1e6 / us, "all_us", perCall)));
         double pct = 100 * (g - p) / p;
         add(new Line("4b", "gate: guarded-view scan of " + opt.hashRows + " rows",
-                "guarded %.3f s vs source %.3f s".formatted(g, p), pct, "%", "< 1%", pct < 1,
-                Map.of("guarded_s", g, "source_s", p, "guarded_all_s", guarded, "source_all_s", plain)));
+                "guarded %.3f s (parallel plan: %s) vs source %.3f s (parallel plan: %s); both serial: %.3f vs %.3f s = %+.1f%%"
+                        .formatted(g, guardedParallel ? "yes" : "no", p, plainParallel ? "yes" : "no", gs, ps, 100 * (gs - ps) / ps),
+                pct, "%", "< 1%", pct < 1,
+                Map.of("guarded_s", g, "source_s", p, "guarded_parallel_plan", guardedParallel, "source_parallel_plan", plainParallel,
+                        "serial_guarded_s", gs, "serial_source_s", ps, "serial_pct", 100 * (gs - ps) / ps,
+                        "guarded_all_s", guarded, "source_all_s", plain)));
     }
 
     // --- 5. scale: 1,000 matviews in 10 levels ----------------------------------------------
@@ -624,6 +649,14 @@ public final class Bench {
         }
     }
 
+    static String explain(Connection c, String sql) throws SQLException {
+        StringBuilder b = new StringBuilder();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("EXPLAIN (COSTS OFF) " + sql)) {
+            while (rs.next()) b.append(rs.getString(1)).append('\n');
+        }
+        return b.toString();
+    }
+
     static void exec(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute(sql);
@@ -752,7 +785,7 @@ public final class Bench {
                 a.put(args[i].substring(2), args[++i]);
             }
             Path root = Path.of(a.getOrDefault("root", ".")).toAbsolutePath().normalize();
-            int scale = Integer.parseInt(a.getOrDefault("scale", "20000"));
+            int scale = Integer.parseInt(a.getOrDefault("scale", "30000"));
             Set<Integer> only = new TreeSet<>();
             for (String s : a.getOrDefault("only", "1,2,3,4,5,6").split(",")) only.add(Integer.parseInt(s.trim()));
             return new Options(scale, Integer.parseInt(a.getOrDefault("reps", "3")),
