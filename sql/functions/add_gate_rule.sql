@@ -29,8 +29,9 @@ BEGIN
         RAISE EXCEPTION 'mvcert: no column of % matches %', v_target, p_column_regex
             USING ERRCODE = 'undefined_column', HINT = 'The regex is matched against column names, e.g. ''^img__''.';
     END IF;
-    -- parses and type-checks the expression against the target without reading rows
-    EXECUTE pg_catalog.format('SELECT 1 FROM %s WHERE (%s) LIMIT 0', v_target, p_gate_expression);
+    -- parses, type-checks and plans the expression against the target without reading it
+    -- (EXPLAIN does not execute, so this works before the first refresh populates the view)
+    EXECUTE pg_catalog.format('EXPLAIN SELECT 1 FROM %s WHERE (%s)', v_target, p_gate_expression);
 
     INSERT INTO audit.gate_rule AS r (target, column_regex, gate_expression, description)
     VALUES (v_target, p_column_regex, p_gate_expression, p_description)

@@ -146,7 +146,7 @@ public final class Demo {
             out.println("   SELECT count(*) FROM " + GUARDED + "  ->  " + rs.getLong(1) + " rows");
             return expectSuccess;
         } catch (SQLException e) {
-            out.println("   SELECT count(*) FROM " + GUARDED + "  ->  ERROR: " + e.getMessage().replace("\n", "\n      "));
+            out.println("   SELECT count(*) FROM " + GUARDED + "  ->  " + e.getMessage().replace("\n", "\n      "));
             return !expectSuccess;
         }
     }

@@ -118,7 +118,8 @@ public final class RunExecutor {
                 case CERTIFY -> certifyOnly(request, started);
             };
             metrics.run(request.target(), request.mode().sql(), outcome.kind().name().toLowerCase(), outcome.duration());
-            log.info("run {} of {} ({}) ended {} in {}", outcome.runId(), request.target(), request.mode().sql(),
+            String what = outcome.runId() == null ? "certification" : "run " + outcome.runId();
+            log.info("{} of {} ({}) ended {} in {}", what, request.target(), request.mode().sql(),
                     outcome.summary(), seconds(outcome.duration()));
             listener.runFinished(outcome);
             return outcome;
