@@ -1,0 +1,859 @@
+package dev.mvcert.bench;
+
+import dev.mvcert.engine.Mvcert;
+import dev.mvcert.engine.certify.CertificationResult;
+import dev.mvcert.engine.certify.baseline.DatasetHasher;
+import dev.mvcert.engine.refresh.PlannedView;
+import dev.mvcert.engine.refresh.RefreshPlan;
+import dev.mvcert.engine.refresh.RunOptions;
+import dev.mvcert.engine.refresh.RunResult;
+import dev.mvcert.local.ExamplePipeline;
+import dev.mvcert.local.LocalCluster;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.zip.ZipFile;
+
+/**
+ * The mvcert benchmark driver (issue 7): starts a throwaway cluster, loads the survival
+ * example, and runs the six measurements side by side on the same data, printing one line
+ * per measurement with its ratio and goal and writing bench/results/latest.json.
+ *
+ * <p>Launched by bench/run.sh as a single-file source program against the engine jar (for
+ * LocalCluster, the engine and the dataset hasher) and the agent's shaded jar (the JDBC
+ * driver, and the `mvcert` CLI that is measured as a separate process).
+ */
+public final class Bench {
+
+    static final String LEGACY_TARGET = "bench.legacy_pipeline_v";
+    static final String CHAIN_TARGET = "bench.chain_v";
+    static final int CHAIN_LENGTH = 10;
+
+    final Options opt;
+    final List<Line> lines = new ArrayList<>();
+    final Map<String, Object> json = new LinkedHashMap<>();
+    LocalCluster cluster;
+    String db;
+    boolean cliAvailable;
+    Path logDir;
+
+    Bench(Options opt) {
+        this.opt = opt;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options opt = Options.parse(args);
+        new Bench(opt).run();
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    void run() throws Exception {
+        long t0 = System.nanoTime();
+        logDir = opt.root.resolve("bench/results/logs");
+        Files.createDirectories(logDir);
+        cliAvailable = hasCli(opt.agentJar);
+        json.put("started_at", OffsetDateTime.now().toString());
+        json.put("scale", opt.scale);
+        json.put("reps", opt.reps);
+        json.put("machine", machine());
+        json.put("agent_cli", cliAvailable ? "mvcert run/serve (" + opt.agentJar + ")" : "not available: engine in-process, sequential");
+        say("mvcert bench: scale %d, %d repetitions (median), %s", opt.scale, opt.reps, json.get("machine"));
+        if (!cliAvailable) {
+            say("NOTE: the agent CLI is not in %s; agent measurements use the engine in-process (Mvcert.refresh, sequential) and are labelled so", opt.agentJar);
+        }
+        cluster = LocalCluster.start(opt.root.resolve("bench/work"), opt.root);
+        try {
+            db = cluster.createDatabase("bench");
+            step("loading the survival example at scale " + opt.scale);
+            try (Connection c = connect()) {
+                ExamplePipeline.SURVIVAL.load(c, opt.root, opt.scale);
+                exec(c, """
+                        CREATE SCHEMA bench;
+                        -- The legacy entry view does not read tom_train_base_v1_mv (C); this one
+                        -- reads both ends, so its closure is every view the legacy script refreshes.
+                        CREATE VIEW bench.legacy_pipeline_v AS
+                          SELECT listing_id FROM ml.tom_train_legacy_v
+                          UNION ALL SELECT listing_id FROM ml.tom_train_base_v1_mv;
+                        SELECT audit.register_target('bench.legacy_pipeline_v', 'bench: whole legacy pipeline');
+                        """);
+                int n = count(c, "SELECT count(*) FROM audit.refresh_plan('" + LEGACY_TARGET + "')");
+                json.put("legacy_matviews", n);
+                step("bootstrap refresh of the " + n + " legacy views");
+                engineRun(LEGACY_TARGET);
+            }
+            if (opt.only.contains(1)) legacyRefresh();
+            if (opt.only.contains(6)) agentFootprint();
+            if (opt.only.contains(2)) chainOverhead();
+            if (opt.only.contains(3)) datasetHashing();
+            if (opt.only.contains(4)) gateCost();
+            if (opt.only.contains(5)) catalogScale();
+        } finally {
+            cluster.close();
+        }
+        double total = (System.nanoTime() - t0) / 1e9;
+        json.put("total_seconds", round(total, 1));
+        List<Map<String, Object>> ls = new ArrayList<>();
+        System.out.println();
+        System.out.println("mvcert bench results (scale " + opt.scale + ", median of " + opt.reps + ", " + json.get("machine") + ")");
+        for (Line l : lines) {
+            System.out.println(l.format());
+            ls.add(l.toJson());
+        }
+        json.put("measurements", ls);
+        System.out.printf(Locale.ROOT, "total %.0f s; %d of %d goals met; JSON: %s%n", total,
+                lines.stream().filter(l -> l.met != null && l.met).count(),
+                lines.stream().filter(l -> l.met != null).count(), opt.out);
+        Files.createDirectories(opt.out.getParent());
+        Files.writeString(opt.out, Json.write(json) + "\n", StandardCharsets.UTF_8);
+    }
+
+    // --- 1. legacy pipeline refresh -----------------------------------------------------------
+
+    void legacyRefresh() throws Exception {
+        step("1. legacy pipeline: runbook script (psql) vs " + agentLabel());
+        List<Double> scriptAll = new ArrayList<>(), mvAll = new ArrayList<>(), mvAllRun = new ArrayList<>(), crit = new ArrayList<>();
+        List<Double> scriptOne = new ArrayList<>(), mvOne = new ArrayList<>(), mvOneRun = new ArrayList<>();
+        List<Integer> skipped = new ArrayList<>();
+        double seed = 0.42;
+        for (int r = 0; r < opt.reps; r++) {
+            // Everything changed: new synthetic data (another seed) before each side, so each
+            // refresh goes from one full data set to a different one. Sides alternate order.
+            boolean scriptFirst = r % 2 == 0;
+            for (int side = 0; side < 2; side++) {
+                seed = seed >= 0.9 ? 0.11 : seed + 0.01;
+                regenerate(seed);
+                if ((side == 0) == scriptFirst) {
+                    scriptAll.add(psqlScript(opt.root.resolve("bench/legacy_refresh.sql")));
+                } else {
+                    AgentRun run = agentRun(LEGACY_TARGET);
+                    mvAll.add(run.wall);
+                    mvAllRun.add(run.refresh);
+                    say("    all changed: mvcert run wall %.2f s, run %.2f s, step sum %.2f s", run.wall, run.refresh, run.stepSum);
+                    crit.add(criticalPath(run.runId));
+                }
+            }
+            // One upstream table changed: the day's market stats were republished. First an
+            // untimed run brings mvcert's input fingerprints up to date with the data the script
+            // may have refreshed last, so both sides start from "only market_stats changed".
+            agentRun(LEGACY_TARGET);
+            for (int side = 0; side < 2; side++) {
+                touchMarketStats();
+                if ((side == 0) == scriptFirst) {
+                    scriptOne.add(psqlScript(opt.root.resolve("bench/legacy_refresh.sql")));
+                } else {
+                    AgentRun run = agentRun(LEGACY_TARGET);
+                    mvOne.add(run.wall);
+                    mvOneRun.add(run.refresh);
+                    say("    one table: mvcert run wall %.2f s, run %.2f s, step sum %.2f s", run.wall, run.refresh, run.stepSum);
+                    skipped.add(run.skipped);
+                }
+            }
+            say("  rep %d: all changed script %.1f s, mvcert %.1f s (critical path %.1f s); one table script %.1f s, mvcert %.1f s (%d skipped)",
+                    r + 1, last(scriptAll), last(mvAll), last(crit), last(scriptOne), last(mvOne), skipped.get(skipped.size() - 1));
+        }
+        double sAll = median(scriptAll), mAll = median(mvAll), sOne = median(scriptOne), mOne = median(mvOne), cp = median(crit);
+        String who = agentLabel();
+        add(new Line("1a", "legacy refresh, one upstream table changed", who + " %.1f s vs script %.1f s (%d of %d views skipped)"
+                .formatted(mOne, sOne, skipped.get(skipped.size() - 1), (Integer) json.get("legacy_matviews")),
+                mOne / sOne, "x", "<= 0.60x", mOne / sOne <= 0.60,
+                Map.of("script_s", sOne, "mvcert_s", mOne, "mvcert_run_s", median(mvOneRun), "script_all_s", scriptOne, "mvcert_all_s", mvOne)));
+        add(new Line("1b", "legacy refresh, everything changed", who + " %.1f s vs script %.1f s".formatted(mAll, sAll),
+                mAll / sAll, "x", "<= 1.00x", mAll / sAll <= 1.0,
+                Map.of("script_s", sAll, "mvcert_s", mAll, "mvcert_run_s", median(mvAllRun), "script_all_s", scriptAll, "mvcert_all_s", mvAll)));
+        add(new Line("1c", "legacy refresh vs critical path", who + " %.1f s vs longest dependency chain %.1f s".formatted(mAll, cp),
+                mAll / cp, "x", "<= 1.15x", mAll / cp <= 1.15,
+                Map.of("critical_path_s", cp, "mvcert_s", mAll, "mvcert_run_s", median(mvAllRun), "critical_path_all_s", crit)));
+    }
+
+    void regenerate(double seed) throws SQLException {
+        try (Connection c = connect()) {
+            exec(c, "SELECT src.generate_data(" + opt.scale + ", " + seed + ")");
+            exec(c, "CHECKPOINT");
+        }
+    }
+
+    void touchMarketStats() throws SQLException {
+        try (Connection c = connect()) {
+            exec(c, "UPDATE src.market_stats SET search_volume = search_volume + 1 WHERE day = (SELECT max(day) FROM src.market_stats)");
+            exec(c, "ANALYZE src.market_stats");
+        }
+    }
+
+    /** Sum of step durations along the longest dependency chain of a run (the lower bound of any schedule). */
+    double criticalPath(long runId) throws SQLException {
+        try (Connection c = connect()) {
+            Map<String, Double> seconds = new HashMap<>();
+            try (ResultSet rs = c.createStatement().executeQuery(
+                    "SELECT matview, extract(epoch FROM duration)::float8 FROM audit.step WHERE run_id = " + runId)) {
+                while (rs.next()) seconds.merge(rs.getString(1), rs.getDouble(2), Double::sum);
+            }
+            Map<String, Double> finish = new HashMap<>();
+            double longest = 0;
+            try (ResultSet rs = c.createStatement().executeQuery(
+                    "SELECT matview, depends_on FROM audit.refresh_plan('" + LEGACY_TARGET + "') ORDER BY step")) {
+                while (rs.next()) {
+                    double start = 0;
+                    String[] deps = (String[]) rs.getArray(2).getArray();
+                    for (String d : deps) start = Math.max(start, finish.getOrDefault(d, 0.0));
+                    double f = start + seconds.getOrDefault(rs.getString(1), 0.0);
+                    finish.put(rs.getString(1), f);
+                    longest = Math.max(longest, f);
+                }
+            }
+            return longest;
+        }
+    }
+
+    // --- 2. orchestration overhead on a pure chain ----------------------------------------
+
+    void chainOverhead() throws Exception {
+        int rows = opt.chainRows;
+        step("2. orchestration overhead: a chain of " + CHAIN_LENGTH + " materialized views of " + rows + " rows");
+        StringBuilder ddl = new StringBuilder("""
+                CREATE TABLE bench.chain_src (id bigint PRIMARY KEY, v bigint NOT NULL, tag text NOT NULL);
+                INSERT INTO bench.chain_src SELECT g, g %% 1000, md5(g::text) FROM generate_series(1, %d) g;
+                ANALYZE bench.chain_src;
+                CREATE MATERIALIZED VIEW bench.chain_1 AS SELECT id, v + 1 AS v, tag FROM bench.chain_src;
+                """.formatted(rows));
+        StringBuilder script = new StringBuilder("REFRESH MATERIALIZED VIEW bench.chain_1;\nANALYZE bench.chain_1;\n");
+        for (int i = 2; i <= CHAIN_LENGTH; i++) {
+            ddl.append("CREATE MATERIALIZED VIEW bench.chain_%d AS SELECT id, v + 1 AS v, tag FROM bench.chain_%d;\n".formatted(i, i - 1));
+            script.append("REFRESH MATERIALIZED VIEW bench.chain_%d;\nANALYZE bench.chain_%d;\n".formatted(i, i));
+        }
+        ddl.append("CREATE VIEW bench.chain_v AS SELECT * FROM bench.chain_" + CHAIN_LENGTH + ";\n");
+        ddl.append("SELECT audit.register_target('" + CHAIN_TARGET + "', 'bench: pure chain');\n");
+        Path scriptFile = opt.root.resolve("bench/results/chain_refresh.sql");
+        Files.writeString(scriptFile, script.toString());
+        try (Connection c = connect()) {
+            exec(c, ddl.toString());
+        }
+        List<Double> psql = new ArrayList<>(), agent = new ArrayList<>(), agentRun = new ArrayList<>();
+        int reps = Math.max(opt.reps, 3);
+        for (int r = 0; r < reps; r++) {
+            boolean psqlFirst = r % 2 == 0;
+            for (int side = 0; side < 2; side++) {
+                try (Connection c = connect()) {
+                    // one row changed: the whole chain must be refreshed by both
+                    exec(c, "UPDATE bench.chain_src SET v = v + 1 WHERE id = " + (1 + r * 2 + side));
+                }
+                if ((side == 0) == psqlFirst) {
+                    psql.add(psqlScript(scriptFile));
+                } else {
+                    AgentRun run = agentRun(CHAIN_TARGET);
+                    if (run.skipped > 0) throw new IllegalStateException("chain run skipped views: the comparison would be unfair");
+                    agent.add(run.wall);
+                    agentRun.add(run.refresh);
+                }
+            }
+        }
+        double p = median(psql), a = median(agent), ar = median(agentRun);
+        double overhead = (a - p) / p;
+        add(new Line("2", "orchestration overhead, chain of " + CHAIN_LENGTH,
+                agentLabel() + " %.2f s vs psql %.2f s; in-run (without JVM start, certification) %.2f s = %+.1f%%, %.0f ms a step"
+                        .formatted(a, p, ar, 100 * (ar - p) / p, 1000 * (ar - p) / CHAIN_LENGTH),
+                100 * overhead, "%", "< 3%", overhead < 0.03,
+                Map.of("psql_s", p, "mvcert_s", a, "mvcert_run_s", ar, "in_run_overhead_pct", 100 * (ar - p) / p,
+                        "overhead_ms_per_step", 1000 * (ar - p) / CHAIN_LENGTH,
+                        "psql_all_s", psql, "mvcert_all_s", agent, "rows", rows)));
+    }
+
+    // --- 3. dataset hashing ------------------------------------------------------------------
+
+    void datasetHashing() throws Exception {
+        int n = opt.hashRows;
+        step("3. dataset hashing per day: " + n + " and " + (2 * n) + " rows x 11 columns over 180 days");
+        try (Connection c = connect()) {
+            for (int k : new int[] {1, 2}) {
+                exec(c, """
+                        CREATE TABLE bench.hash_%1$dx AS
+                        SELECT g AS id, date '2026-01-01' + (g %% 180) AS day, (g * 7) %% 1000 AS a, g::numeric / 7 AS b,
+                               md5(g::text) AS c, g %% 3 = 0 AS d, timestamp '2026-01-01' + g * interval '1 second' AS e,
+                               (g %% 97)::float8 / 3 AS f, 'tag-' || (g %% 50) AS h, g %% 11 AS i, (g * 13) %% 100000 AS j
+                        FROM generate_series(1, %2$d) g;
+                        ALTER TABLE bench.hash_%1$dx ADD PRIMARY KEY (id);
+                        """.formatted(k, k * n));
+                exec(c, "VACUUM ANALYZE bench.hash_" + k + "x");
+            }
+        }
+        List<LocalDate> days = new ArrayList<>();
+        for (int d = 0; d < 180; d++) days.add(LocalDate.of(2026, 1, 1).plusDays(d));
+        String md5 = "SELECT day, count(*), md5(string_agg(t::text, '' ORDER BY id)) FROM bench.hash_1x t GROUP BY day";
+        String cnt = "SELECT day, count(*) FROM bench.hash_1x t GROUP BY day";
+        List<Double> tMv = new ArrayList<>(), tMd5 = new ArrayList<>(), tCnt = new ArrayList<>(), tMvSerial = new ArrayList<>();
+        for (int r = 0; r < opt.reps; r++) {
+            tCnt.add(timed(() -> query(cnt)));
+            tMv.add(timed(() -> hash("bench.hash_1x", days)));
+            tMd5.add(timed(() -> query(md5)));
+            try (Connection c = connect()) {
+                exec(c, "SET max_parallel_workers_per_gather = 0");
+                tMvSerial.add(timed(() -> DatasetHasher.hash(c, "bench.hash_1x", "day", days)));
+            }
+        }
+        // Memory: peak private (anonymous) memory of the backend, parallelism off so the whole
+        // aggregation happens in that one process, at n and 2n rows (twice the rows per day).
+        Map<String, Object> mem = new LinkedHashMap<>();
+        for (int k : new int[] {1, 2}) {
+            String table = "bench.hash_" + k + "x";
+            mem.put("mvcert_" + k + "x_mb", peakBackendMb(c -> DatasetHasher.hash(c, table, "day", days)));
+            mem.put("md5_" + k + "x_mb", peakBackendMb(c -> runQuery(c, md5.replace("bench.hash_1x", table))));
+        }
+        double mv = median(tMv), m5 = median(tMd5), ct = median(tCnt), mvs = median(tMvSerial);
+        double growth = (Double) mem.get("mvcert_2x_mb") - (Double) mem.get("mvcert_1x_mb");
+        add(new Line("3", "dataset hash per day, " + n + " rows",
+                "mvcert %.2f s (serial %.2f s) vs md5(string_agg) %.2f s vs count(*) %.2f s (scan floor: mvcert %.1fx it)"
+                        .formatted(mv, mvs, m5, ct, mv / ct),
+                m5 / mv, "x faster", ">= 4x", m5 / mv >= 4,
+                Map.of("mvcert_s", mv, "mvcert_serial_s", mvs, "md5_string_agg_s", m5, "count_s", ct, "rows", n,
+                        "mvcert_all_s", tMv, "md5_all_s", tMd5, "count_all_s", tCnt)));
+        add(new Line("3m", "dataset hash memory, " + n + " -> " + 2 * n + " rows",
+                "backend peak private memory mvcert %.1f -> %.1f MB, md5(string_agg) %.1f -> %.1f MB".formatted(
+                        mem.get("mvcert_1x_mb"), mem.get("mvcert_2x_mb"), mem.get("md5_1x_mb"), mem.get("md5_2x_mb")),
+                growth, "MB growth", "no growth (< 2 MB)", growth < 2.0, mem));
+    }
+
+    List<?> hash(String table, List<LocalDate> days) throws SQLException {
+        try (Connection c = connect()) {
+            return DatasetHasher.hash(c, table, "day", days);
+        }
+    }
+
+    /** Runs {@code work} on a fresh backend with parallelism off and samples its RssAnon; returns the peak growth in MB. */
+    double peakBackendMb(SqlWork work) throws Exception {
+        try (Connection c = connect()) {
+            exec(c, "SET max_parallel_workers_per_gather = 0");
+            int pid = count(c, "SELECT pg_backend_pid()");
+            Path status = Path.of("/proc/" + pid + "/status");
+            long before = procKb(status, "RssAnon:");
+            long[] peak = {before};
+            Thread sampler = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        peak[0] = Math.max(peak[0], procKb(status, "RssAnon:"));
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception ignored) {
+                        return;
+                    }
+                }
+            });
+            sampler.start();
+            work.run(c);
+            sampler.interrupt();
+            sampler.join();
+            peak[0] = Math.max(peak[0], procKb(status, "RssAnon:"));
+            return round((peak[0] - before) / 1024.0, 1);
+        }
+    }
+
+    // --- 4. gate cost ------------------------------------------------------------------------
+
+    void gateCost() throws Exception {
+        step("4. gate cost: audit.require_certified per call, guarded scan of " + opt.hashRows + " rows");
+        try (Connection c = connect()) {
+            if (count(c, "SELECT count(*) FROM pg_class WHERE oid = to_regclass('bench.hash_1x')") == 0) {
+                exec(c, """
+                        CREATE TABLE bench.hash_1x AS SELECT g AS id, date '2026-01-01' + (g %% 180) AS day, md5(g::text) AS c,
+                               g::numeric / 7 AS b FROM generate_series(1, %d) g""".formatted(opt.hashRows));
+            }
+            exec(c, """
+                    CREATE MATERIALIZED VIEW bench.gate_src AS SELECT * FROM bench.hash_1x;
+                    CREATE UNIQUE INDEX ON bench.gate_src (id);
+                    ANALYZE bench.gate_src;
+                    SELECT audit.register_target('bench.gate_src', 'bench: gate');
+                    SELECT audit.create_guarded_view('bench.gate_src', 'bench.gate_guarded_v', interval '24 hours');
+                    """);
+            c.setAutoCommit(false);
+            Mvcert mvcert = new Mvcert(c);
+            mvcert.acceptBaseline(mvcert.captureBaselines("bench.gate_src", "bench").captureId(), "bench: reviewed");
+            c.commit();
+            CertificationResult cert = mvcert.certify("bench.gate_src", null);
+            c.commit();
+            c.setAutoCommit(true);
+            if (!cert.certified()) {
+                throw new IllegalStateException("bench.gate_src did not certify: " + cert.failureSummary());
+            }
+        }
+        int calls = 200_000;
+        String loop = "DO $$ BEGIN FOR i IN 1..%d LOOP PERFORM %s; END LOOP; END $$";
+        List<Double> perCall = new ArrayList<>();
+        List<Double> guarded = new ArrayList<>(), plain = new ArrayList<>();
+        String scan = "SELECT count(*), sum(b), max(c) FROM ";
+        try (Connection c = connect()) {
+            runQuery(c, scan + "bench.gate_src"); // warm the cache
+            for (int r = 0; r < Math.max(opt.reps, 3); r++) {
+                double empty = timed(() -> exec(c, loop.formatted(calls, "i")));
+                double gate = timed(() -> exec(c, loop.formatted(calls,
+                        "audit.require_certified('bench.gate_src'::regclass, interval '24 hours')")));
+                perCall.add((gate - empty) / calls * 1e6);
+            }
+            for (int r = 0; r < Math.max(2 * opt.reps + 1, 7); r++) {
+                boolean guardedFirst = r % 2 == 0;
+                for (int side = 0; side < 2; side++) {
+                    if ((side == 0) == guardedFirst) guarded.add(timed(() -> runQuery(c, scan + "bench.gate_guarded_v")));
+                    else plain.add(timed(() -> runQuery(c, scan + "bench.gate_src")));
+                }
+            }
+        }
+        // The same pair with parallel query off for both: separates the gate's own cost from
+        // its effect on the plan (a PARALLEL UNSAFE function in the WHERE clause forbids a parallel scan).
+        List<Double> guardedSerial = new ArrayList<>(), plainSerial = new ArrayList<>();
+        boolean guardedParallel, plainParallel;
+        try (Connection c = connect()) {
+            guardedParallel = explain(c, scan + "bench.gate_guarded_v").contains("Gather");
+            plainParallel = explain(c, scan + "bench.gate_src").contains("Gather");
+            exec(c, "SET max_parallel_workers_per_gather = 0");
+            for (int r = 0; r < Math.max(2 * opt.reps + 1, 7); r++) {
+                guardedSerial.add(timed(() -> runQuery(c, scan + "bench.gate_guarded_v")));
+                plainSerial.add(timed(() -> runQuery(c, scan + "bench.gate_src")));
+            }
+        }
+        double gs = median(guardedSerial), ps = median(plainSerial);
+        double us = median(perCall), g = median(guarded), p = median(plain);
+        add(new Line("4a", "gate: audit.require_certified per call",
+                "%.1f µs a call = %,.0f calls/s in one session".formatted(us, 1e6 / us), us, "µs", "< 20 µs", us < 20,
+                Map.of("us_per_call", us, "calls_per_s", 1e6 / us, "all_us", perCall)));
+        double pct = 100 * (g - p) / p;
+        add(new Line("4b", "gate: guarded-view scan of " + opt.hashRows + " rows",
+                "guarded %.3f s (parallel plan: %s) vs source %.3f s (parallel plan: %s); both serial: %.3f vs %.3f s = %+.1f%%"
+                        .formatted(g, guardedParallel ? "yes" : "no", p, plainParallel ? "yes" : "no", gs, ps, 100 * (gs - ps) / ps),
+                pct, "%", "< 1%", pct < 1,
+                Map.of("guarded_s", g, "source_s", p, "guarded_parallel_plan", guardedParallel, "source_parallel_plan", plainParallel,
+                        "serial_guarded_s", gs, "serial_source_s", ps, "serial_pct", 100 * (gs - ps) / ps,
+                        "guarded_all_s", guarded, "source_all_s", plain)));
+    }
+
+    // --- 5. scale: 1,000 matviews in 10 levels ----------------------------------------------
+
+    void catalogScale() throws Exception {
+        int levels = 10, width = opt.catalogViews / levels;
+        step("5. scale: a catalog of " + levels * width + " materialized views in a " + levels + "-level DAG");
+        String catDb = cluster.createDatabase("bench_catalog");
+        try (Connection c = cluster.connect(catDb)) {
+            StringBuilder ddl = new StringBuilder("CREATE SCHEMA cat;\n");
+            for (int b = 0; b < 10; b++) {
+                ddl.append("CREATE TABLE cat.base_%d AS SELECT g AS id, g %% 7 AS v FROM generate_series(1, 100) g;\n".formatted(b));
+            }
+            for (int j = 0; j < width; j++) {
+                ddl.append("CREATE MATERIALIZED VIEW cat.m0_%d AS SELECT id, v FROM cat.base_%d;\n".formatted(j, j % 10));
+            }
+            for (int l = 1; l < levels; l++) {
+                for (int j = 0; j < width; j++) {
+                    ddl.append("CREATE MATERIALIZED VIEW cat.m%d_%d AS SELECT a.id, a.v + b.v AS v FROM cat.m%d_%d a JOIN cat.m%d_%d b USING (id);\n"
+                            .formatted(l, j, l - 1, j, l - 1, (j + 1) % width));
+                }
+            }
+            ddl.append("CREATE VIEW cat.entry_v AS ");
+            for (int j = 0; j < width; j++) {
+                ddl.append(j == 0 ? "" : " UNION ALL ").append("SELECT id, v FROM cat.m%d_%d".formatted(levels - 1, j));
+            }
+            ddl.append(";\nSELECT audit.register_target('cat.entry_v', 'bench: synthetic catalog');\nANALYZE;\n");
+            exec(c, ddl.toString());
+            int planned = count(c, "SELECT count(*) FROM audit.refresh_plan('cat.entry_v')");
+            // Reviewed definition baselines, so certification compares all 1,000 definitions.
+            c.setAutoCommit(false);
+            Mvcert reviewer = new Mvcert(c);
+            reviewer.acceptBaseline(reviewer.captureBaselines("cat.entry_v", "bench").captureId(), "bench: reviewed");
+            c.commit();
+            c.setAutoCommit(true);
+            List<Double> plan = new ArrayList<>(), certify = new ArrayList<>();
+            String status = null;
+            int checks = 0;
+            for (int r = 0; r < opt.reps; r++) {
+                plan.add(timed(() -> new Mvcert(c).plan("cat.entry_v")));
+                c.setAutoCommit(false);
+                long s = System.nanoTime();
+                CertificationResult result = new Mvcert(c).certify("cat.entry_v", null);
+                c.commit();
+                certify.add((System.nanoTime() - s) / 1e9);
+                c.setAutoCommit(true);
+                status = result.certified() ? "CERTIFIED" : "FAILED: " + result.failureSummary();
+                checks = result.results().size();
+            }
+            double p = median(plan), ce = median(certify);
+            add(new Line("5a", "scale: plan of " + planned + " matviews, 10 levels", "%.3f s".formatted(p), p, "s", "< 1 s", p < 1,
+                    Map.of("plan_s", p, "matviews", planned, "all_s", plan)));
+            add(new Line("5b", "scale: certification of " + planned + " matviews (no dataset hashes)",
+                    "%.2f s (%d check results, %s)".formatted(ce, checks, status.length() > 60 ? status.substring(0, 60) + "..." : status),
+                    ce, "s", "< 5 s", ce < 5, Map.of("certify_s", ce, "status", status, "checks", checks, "all_s", certify)));
+        }
+    }
+
+    // --- 6. agent footprint -----------------------------------------------------------------
+
+    void agentFootprint() throws Exception {
+        step("6. agent footprint: mvcert serve idle and during a legacy run");
+        if (!cliAvailable) {
+            add(new Line("6", "agent footprint", "not measured: the agent CLI (mvcert serve) is not in " + opt.agentJar,
+                    Double.NaN, "MB", "< 256 MB", null, Map.of()));
+            return;
+        }
+        regenerate(0.77);
+        List<String> cmd = new ArrayList<>(List.of(java(), "-jar", opt.agentJar.toString(), "serve",
+                "--jdbc-url", cluster.jdbcUrl(db), "-U", cluster.superuser(), "--agent-name", "bench-footprint",
+                "--http-port", "0", "--poll-interval", "1s", "--parallel", String.valueOf(opt.parallel)));
+        Process serve = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(logDir.resolve("serve.log").toFile()).start();
+        try {
+            Path status = Path.of("/proc/" + serve.pid() + "/status");
+            try (Connection c = connect()) {
+                waitFor(() -> count(c, "SELECT count(*) FROM audit.agent WHERE name = 'bench-footprint' AND stopped_at IS NULL") > 0, 60);
+            }
+            Thread.sleep(5000);
+            double idle = procKb(status, "VmRSS:") / 1024.0;
+            long requestId;
+            try (Connection c = connect()) {
+                requestId = count(c, "SELECT audit.request_run('" + LEGACY_TARGET + "', 'incremental', 'bench footprint')");
+            }
+            double peak = idle;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            try (Connection c = connect()) {
+                while (System.nanoTime() < deadline) {
+                    peak = Math.max(peak, procKb(status, "VmRSS:") / 1024.0);
+                    String st = text(c, "SELECT status FROM audit.run_request WHERE request_id = " + requestId);
+                    if (!"queued".equals(st) && !"claimed".equals(st)) break;
+                    Thread.sleep(50);
+                }
+            }
+            double hwm = procKb(status, "VmHWM:") / 1024.0;
+            peak = Math.max(peak, hwm);
+            add(new Line("6", "agent footprint (mvcert serve RSS)", "idle %.0f MB, during the legacy run peak %.0f MB".formatted(idle, peak),
+                    peak, "MB", "< 256 MB", peak < 256, Map.of("idle_rss_mb", round(idle, 1), "peak_rss_mb", round(peak, 1))));
+        } finally {
+            serve.destroy(); // SIGTERM: graceful shutdown
+            if (!serve.waitFor(40, TimeUnit.SECONDS)) serve.destroyForcibly();
+        }
+    }
+
+    // --- running things -----------------------------------------------------------------------
+
+    record AgentRun(double wall, double refresh, long runId, int skipped, double stepSum) {}
+
+    String agentLabel() {
+        return cliAvailable ? "mvcert run --parallel " + opt.parallel : "engine (sequential, in-process)";
+    }
+
+    /** One run of the target through `mvcert run` (a separate process), or the engine when the CLI is absent. */
+    AgentRun agentRun(String target) throws Exception {
+        long before;
+        try (Connection c = connect()) {
+            before = count(c, "SELECT coalesce(max(run_id), 0) FROM audit.run");
+        }
+        double wall;
+        if (cliAvailable) {
+            List<String> cmd = List.of(java(), "-jar", opt.agentJar.toString(), "run", "--target", target,
+                    "--parallel", String.valueOf(opt.parallel), "--no-progress",
+                    "--jdbc-url", cluster.jdbcUrl(db), "-U", cluster.superuser());
+            long s = System.nanoTime();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve("mvcert-run.log").toFile())).start();
+            if (!p.waitFor(20, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("mvcert run timed out");
+            }
+            wall = (System.nanoTime() - s) / 1e9;
+            // 0 certified, 5 refreshed but not certified (the legacy pipeline is not T0-safe): both refreshed everything
+            if (p.exitValue() != 0 && p.exitValue() != 5) {
+                throw new IllegalStateException("mvcert run exited " + p.exitValue() + "; see " + logDir.resolve("mvcert-run.log"));
+            }
+        } else {
+            long s = System.nanoTime();
+            engineRun(target);
+            wall = (System.nanoTime() - s) / 1e9;
+        }
+        try (Connection c = connect(); ResultSet rs = c.createStatement().executeQuery("""
+                SELECT r.run_id, extract(epoch FROM r.finished_at - r.started_at)::float8,
+                       (SELECT count(*) FROM audit.step s WHERE s.run_id = r.run_id AND s.status = 'skipped')::int,
+                       (SELECT count(*) FROM audit.step s WHERE s.run_id = r.run_id AND s.status = 'failed')::int, r.status,
+                       (SELECT coalesce(extract(epoch FROM sum(s.duration)), 0)::float8 FROM audit.step s WHERE s.run_id = r.run_id)
+                FROM audit.run r WHERE r.run_id > %d AND r.target = '%s' ORDER BY r.run_id DESC LIMIT 1""".formatted(before, target))) {
+            if (!rs.next()) throw new IllegalStateException("no run of " + target + " was recorded");
+            if (rs.getInt(4) > 0) throw new IllegalStateException("run " + rs.getLong(1) + " of " + target + " had failed steps");
+            return new AgentRun(wall, rs.getDouble(2), rs.getLong(1), rs.getInt(3), rs.getDouble(6));
+        }
+    }
+
+    /** A sequential incremental run through the engine in this JVM (bootstrap, and the fallback without the CLI). */
+    void engineRun(String target) throws SQLException {
+        try (Connection work = connect(); Connection history = connect()) {
+            work.setAutoCommit(false);
+            RunResult result = new Mvcert(work).withHistory(history)
+                    .refresh(target, RunOptions.defaults().withExecutor("bench"), step -> {
+                        if (step.status() == dev.mvcert.engine.refresh.StepStatus.FAILED) work.rollback();
+                        else work.commit();
+                    });
+            work.commit();
+            if (!"SUCCEEDED".equals(result.status().name())) {
+                throw new IllegalStateException("engine run of " + target + " ended " + result.status() + ": " + result.reason());
+            }
+        }
+    }
+
+    double psqlScript(Path file) throws Exception {
+        List<String> cmd = List.of(cluster.bindir().resolve("psql").toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                "-h", "127.0.0.1", "-p", String.valueOf(cluster.port()), "-U", cluster.superuser(), "-d", db, "-f", file.toString());
+        long s = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve("psql.log").toFile())).start();
+        if (!p.waitFor(20, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException("psql -f " + file + " failed; see " + logDir.resolve("psql.log"));
+        }
+        return (System.nanoTime() - s) / 1e9;
+    }
+
+    // --- small helpers -------------------------------------------------------------------------
+
+    interface SqlWork { void run(Connection c) throws Exception; }
+    interface Timed { void run() throws Exception; }
+    interface Condition { boolean met() throws Exception; }
+
+    Connection connect() throws SQLException {
+        return cluster.connect(db);
+    }
+
+    static double timed(Timed t) throws Exception {
+        long s = System.nanoTime();
+        t.run();
+        return (System.nanoTime() - s) / 1e9;
+    }
+
+    void query(String sql) throws SQLException {
+        try (Connection c = connect()) {
+            runQuery(c, sql);
+        }
+    }
+
+    static void runQuery(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                rs.getObject(1);
+            }
+        }
+    }
+
+    static String explain(Connection c, String sql) throws SQLException {
+        StringBuilder b = new StringBuilder();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("EXPLAIN (COSTS OFF) " + sql)) {
+            while (rs.next()) b.append(rs.getString(1)).append('\n');
+        }
+        return b.toString();
+    }
+
+    static void exec(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    static int count(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return (int) rs.getLong(1);
+        }
+    }
+
+    static String text(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    static void waitFor(Condition condition, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.met()) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("timed out after " + seconds + " s");
+            Thread.sleep(200);
+        }
+    }
+
+    static long procKb(Path status, String field) throws IOException {
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith(field)) {
+                return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
+            }
+        }
+        throw new IllegalStateException(field + " not in " + status);
+    }
+
+    static boolean hasCli(Path jar) {
+        if (!Files.isRegularFile(jar)) return false;
+        try (ZipFile z = new ZipFile(jar.toFile())) {
+            return z.getEntry("dev/mvcert/agent/cli/Main.class") != null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static String machine() {
+        String cpus = Runtime.getRuntime().availableProcessors() + " cores";
+        String mem = "";
+        String os = System.getProperty("os.name");
+        try {
+            long kb = procKb(Path.of("/proc/meminfo"), "MemTotal:");
+            mem = ", " + Math.round(kb / 1024.0 / 1024.0) + " GiB";
+            for (String l : Files.readAllLines(Path.of("/etc/os-release"))) {
+                if (l.startsWith("PRETTY_NAME=")) os = l.substring(12).replace("\"", "");
+            }
+            String load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+            return cpus + mem + ", " + os + ", PostgreSQL 15, load " + load + " at start";
+        } catch (Exception e) {
+            return cpus + mem + ", " + os;
+        }
+    }
+
+    static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        if (a.length == 0) return Double.NaN;
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    static double last(List<Double> xs) {
+        return xs.isEmpty() ? Double.NaN : xs.get(xs.size() - 1);
+    }
+
+    static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    void add(Line line) {
+        lines.add(line);
+        System.out.println(line.format());
+    }
+
+    static void say(String format, Object... args) {
+        System.out.println(String.format(Locale.ROOT, format, args));
+    }
+
+    static void step(String what) {
+        System.out.printf(Locale.ROOT, "[%tT] %s%n", System.currentTimeMillis(), what);
+    }
+
+    /** One printed result: the figure, its unit, the goal and whether it was met (null: not measured). */
+    record Line(String id, String name, String detail, double value, String unit, String goal, Boolean met, Map<String, Object> extra) {
+        String format() {
+            String v = Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, unit.equals("x") ? "%.2f" : "%.1f", value);
+            String verdict = met == null ? "NOT MEASURED" : met ? "ok" : "MISSED";
+            return String.format(Locale.ROOT, "%-3s %-52s %8s %-9s goal %-18s %-6s | %s", id, name, v, unit, goal, verdict, detail);
+        }
+
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put("name", name);
+            m.put("value", Double.isNaN(value) ? null : round(value, 4));
+            m.put("unit", unit);
+            m.put("goal", goal);
+            m.put("met", met);
+            m.put("detail", detail);
+            m.put("data", extra);
+            return m;
+        }
+    }
+
+    record Options(int scale, int reps, int parallel, int chainRows, int hashRows, int catalogViews, Path root, Path out,
+                   Path agentJar, Set<Integer> only) {
+        static Options parse(String[] args) {
+            Map<String, String> a = new HashMap<>();
+            for (int i = 0; i < args.length; i++) {
+                if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                    throw new IllegalArgumentException("usage: Bench --root DIR [--scale N] [--reps N] [--parallel N] "
+                            + "[--chain-rows N] [--hash-rows N] [--catalog-views N] [--only 1,2,...] [--out FILE] [--agent-jar FILE]; got " + args[i]);
+                }
+                a.put(args[i].substring(2), args[++i]);
+            }
+            Path root = Path.of(a.getOrDefault("root", ".")).toAbsolutePath().normalize();
+            int scale = Integer.parseInt(a.getOrDefault("scale", "30000"));
+            Set<Integer> only = new TreeSet<>();
+            for (String s : a.getOrDefault("only", "1,2,3,4,5,6").split(",")) only.add(Integer.parseInt(s.trim()));
+            return new Options(scale, Integer.parseInt(a.getOrDefault("reps", "3")),
+                    Integer.parseInt(a.getOrDefault("parallel", "2")),
+                    Integer.parseInt(a.getOrDefault("chain-rows", "300000")),
+                    Integer.parseInt(a.getOrDefault("hash-rows", "1000000")),
+                    Integer.parseInt(a.getOrDefault("catalog-views", "1000")),
+                    root, Path.of(a.getOrDefault("out", root.resolve("bench/results/latest.json").toString())),
+                    Path.of(a.getOrDefault("agent-jar", root.resolve("agent/target/mvcert.jar").toString())), only);
+        }
+    }
+
+    /** Minimal JSON writer for the results file (maps, lists, strings, numbers, booleans, null). */
+    static final class Json {
+        static String write(Object o) {
+            StringBuilder b = new StringBuilder();
+            write(o, b, "");
+            return b.toString();
+        }
+
+        private static void write(Object o, StringBuilder b, String indent) {
+            if (o == null) {
+                b.append("null");
+            } else if (o instanceof Map<?, ?> m) {
+                b.append("{");
+                String in = indent + "  ";
+                boolean first = true;
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    b.append(first ? "\n" : ",\n").append(in);
+                    first = false;
+                    string(String.valueOf(e.getKey()), b);
+                    b.append(": ");
+                    write(e.getValue(), b, in);
+                }
+                b.append(first ? "}" : "\n" + indent + "}");
+            } else if (o instanceof List<?> l) {
+                b.append("[");
+                for (int i = 0; i < l.size(); i++) {
+                    b.append(i == 0 ? "" : ", ");
+                    write(l.get(i), b, indent);
+                }
+                b.append("]");
+            } else if (o instanceof Double d) {
+                b.append(d.isNaN() || d.isInfinite() ? "null" : String.valueOf(round(d, 4)));
+            } else if (o instanceof Number || o instanceof Boolean) {
+                b.append(o);
+            } else {
+                string(o.toString(), b);
+            }
+        }
+
+        private static void string(String s, StringBuilder b) {
+            b.append('"');
+            for (char ch : s.toCharArray()) {
+                switch (ch) {
+                    case '"' -> b.append("\\\"");
+                    case '\\' -> b.append("\\\\");
+                    case '\n' -> b.append("\\n");
+                    default -> {
+                        if (ch < 0x20) b.append(String.format("\\u%04x", (int) ch));
+                        else b.append(ch);
+                    }
+                }
+            }
+            b.append('"');
+        }
+    }
+}
