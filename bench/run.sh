@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mvcert benchmarks (issue 7): one command on a fresh clone after install/prereqs.sh.
+# mvcert benchmarks: one command on a fresh clone after install/prereqs.sh.
 #   bench/run.sh [--scale N] [--reps N] [--parallel N] [--only 1,2,3,4,5,6] [--hash-rows N] [--chain-rows N]
 # Builds the jars when missing (mvn package -DskipTests), starts a throwaway PostgreSQL cluster
 # under bench/work/, runs the six measurements and prints one line each; the full results go

@@ -8,6 +8,7 @@ CREATE FUNCTION audit._certification_gate(p_target regclass, p_max_age interval,
 RETURNS boolean
 LANGUAGE plpgsql
 STABLE
+PARALLEL SAFE
 SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
 AS $$

@@ -9,11 +9,14 @@
 -- A NULL target or max_age raises null_value_not_allowed, a max_age <= 0
 -- invalid_parameter_value. PL/pgSQL, STABLE and read-only: microseconds per call, works on a
 -- hot standby, and in a view's WHERE clause it becomes a one-time filter evaluated once
--- per query. Deliberately not Java: a JVM would start in every backend that calls it.
+-- per query. PARALLEL SAFE (it only reads), so a guarded query keeps its parallel plan (a
+-- restricted qual would force a serial scan). Deliberately not Java: a JVM would start in
+-- every backend that calls it.
 CREATE FUNCTION audit.require_certified(p_target regclass, p_max_age interval)
 RETURNS boolean
 LANGUAGE plpgsql
 STABLE
+PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp
 AS $$
 BEGIN

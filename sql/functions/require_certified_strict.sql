@@ -10,6 +10,7 @@ CREATE FUNCTION audit.require_certified_strict(p_target regclass, p_max_age inte
 RETURNS boolean
 LANGUAGE plpgsql
 STABLE
+PARALLEL SAFE
 SET search_path TO pg_catalog, pg_temp
 AS $$
 BEGIN

@@ -35,7 +35,7 @@ import java.util.function.LongSupplier;
 import java.util.zip.ZipFile;
 
 /**
- * The mvcert benchmark driver (issue 7): starts a throwaway cluster, loads the survival
+ * The mvcert benchmark driver: starts a throwaway cluster, loads the survival
  * example, and runs the six measurements side by side on the same data, printing one line
  * per measurement with its ratio and goal and writing bench/results/latest.json.
  *
