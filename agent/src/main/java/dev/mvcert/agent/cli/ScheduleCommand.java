@@ -57,7 +57,7 @@ final class ScheduleCommand extends AgentCommand {
                 try (PreparedStatement ps = c.prepareStatement("SELECT audit.unschedule(?::regclass, ?)")) {
                     ps.setString(1, target);
                     ps.setString(2, jobName);
-                    try (ResultSet rs = ps.executeQuery()) {
+                    try (ResultSet rs = dev.mvcert.agent.run.Targets.executeNaming(ps, target)) {
                         rs.next();
                         context.out().println("removed " + rs.getInt(1) + " job(s) of " + target);
                     }
@@ -68,7 +68,7 @@ final class ScheduleCommand extends AgentCommand {
                     ps.setString(2, cron);
                     ps.setString(3, mode);
                     ps.setString(4, jobName);
-                    try (ResultSet rs = ps.executeQuery()) {
+                    try (ResultSet rs = dev.mvcert.agent.run.Targets.executeNaming(ps, target)) {
                         rs.next();
                         context.out().println("scheduled " + target + " (" + mode + ") at '" + cron + "': pg_cron job " + rs.getLong(1));
                     }

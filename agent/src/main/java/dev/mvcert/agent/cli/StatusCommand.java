@@ -45,7 +45,7 @@ final class StatusCommand extends AgentCommand {
     private static String canonical(Connection c, String target) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT audit._qualified_name(?::regclass)")) {
             ps.setString(1, target);
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = dev.mvcert.agent.run.Targets.executeNaming(ps, target)) {
                 rs.next();
                 return rs.getString(1);
             }

@@ -32,6 +32,14 @@ public final class AgentSettings {
     public int httpPort = 9187;
     public String agentName;
 
+    /**
+     * How long a run or a claim of this agent stays its own without a heartbeat: six heartbeats.
+     * Runs carry it in audit.run.lease; the reaper gives claims without a run the same time.
+     */
+    public Duration lease() {
+        return heartbeatInterval.multipliedBy(6);
+    }
+
     public AgentSettings validate() {
         List<String> problems = new ArrayList<>();
         range(problems, "--parallel", parallel, 1, 64);

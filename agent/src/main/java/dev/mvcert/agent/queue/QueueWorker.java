@@ -65,12 +65,25 @@ public final class QueueWorker {
             long reap = agent.settings().reapInterval.toMillis();
             housekeeping.scheduleAtFixedRate(this::reapQuietly, 0, reap, TimeUnit.MILLISECONDS);
             log.info("agent {} serving the queue (LISTEN {}, polling every {})", agent.name(), CHANNEL, agent.settings().pollInterval);
+            Duration backoff = null;
             while (!stopping) {
                 listener = ensureListening(listener);
-                Optional<RunRequest> request = claim();
-                if (request.isPresent()) {
-                    execute(request.get());
-                    served++;
+                try {
+                    Optional<RunRequest> request = claim();
+                    backoff = null;
+                    if (request.isPresent()) {
+                        execute(request.get());
+                        served++;
+                        continue;
+                    }
+                } catch (SQLException | RuntimeException e) {
+                    // The database restarted or is unreachable: keep serving. The pool replaces dead
+                    // connections; a run it interrupted is marked abandoned once its lease is over.
+                    backoff = backoff == null ? agent.settings().backoffBase : min(backoff.multipliedBy(2), agent.settings().backoffMax);
+                    log.warn("cannot reach the queue ({}); trying again in {}", e.getMessage(), backoff);
+                    closeQuietly(listener);
+                    listener = null;
+                    pause(backoff);
                     continue;
                 }
                 listener = awaitWork(listener);
@@ -87,6 +100,29 @@ public final class QueueWorker {
             log.info("agent {} stopped after {} request(s)", agent.name(), served);
         }
         return served;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** Sleeps for the backoff, or until stop(). */
+    private void pause(Duration delay) {
+        long until = System.nanoTime() + delay.toNanos();
+        synchronized (wake) {
+            while (!stopping) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(wake, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     private Optional<RunRequest> claim() throws SQLException {
@@ -206,8 +242,12 @@ public final class QueueWorker {
     }
 
     private void reapQuietly() {
-        try (Connection c = agent.database().autocommit(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT audit.reap_abandoned()")) {
+        // Claims without a run get the same lease as runs: an agent that claimed and died blocks
+        // its target for one lease, not for the function's default of minutes.
+        try (Connection c = agent.database().autocommit();
+             PreparedStatement ps = c.prepareStatement("SELECT audit.reap_abandoned(?::interval)")) {
+            ps.setString(1, agent.settings().lease().toMillis() + " milliseconds");
+            ResultSet rs = ps.executeQuery();
             rs.next();
             int reaped = rs.getInt(1);
             if (reaped > 0) {

@@ -408,7 +408,7 @@ public final class RunExecutor {
 
     private RunOptions options(RunRequest request, RunMode mode) {
         return RunOptions.defaults().withMode(mode).withRequestedBy(request.requestedBy()).withRequestId(request.requestId())
-                .withExecutor(executor).withLease(settings.heartbeatInterval.multipliedBy(6));
+                .withExecutor(executor).withLease(settings.lease());
     }
 
     /** A view the agent did not start (upstream_failed, breaker_open, cancelled) still gets its step row. */

@@ -20,7 +20,7 @@ public final class Targets {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relkind::text "
                 + "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ?::regclass")) {
             ps.setString(1, target);
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = executeNaming(ps, target)) {
                 rs.next();
                 String kind = rs.getString(2);
                 if (!"v".equals(kind) && !"m".equals(kind)) {
@@ -29,5 +29,31 @@ public final class Targets {
                 return rs.getString(1);
             }
         }
+    }
+
+    /**
+     * Runs a statement that casts the user's --target to regclass. PostgreSQL's own errors for a
+     * malformed name ("invalid name syntax") or a missing schema do not say which input was
+     * wrong; these are re-raised naming the value as given, with the same SQLSTATE.
+     */
+    public static ResultSet executeNaming(PreparedStatement ps, String target) throws SQLException {
+        try {
+            return ps.executeQuery();
+        } catch (SQLException e) {
+            throw naming(target, e);
+        }
+    }
+
+    private static SQLException naming(String target, SQLException e) {
+        String state = e.getSQLState();
+        if (!"42602".equals(state) && !"42P01".equals(state) && !"3F000".equals(state)) {
+            return e;
+        }
+        String message = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                ? p.getServerErrorMessage().getMessage() : e.getMessage();
+        if (message != null && message.contains(target)) {
+            return e;
+        }
+        return new SQLException("--target " + target + ": " + message, state, e);
     }
 }
