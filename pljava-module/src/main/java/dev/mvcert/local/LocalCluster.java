@@ -331,12 +331,7 @@ public final class LocalCluster implements AutoCloseable {
                 return;
             }
             running = false;
-            try {
-                serverCommand(Duration.ofMinutes(1), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
-                        "-m", "immediate", "-w", "-t", "60", "stop");
-            } catch (RuntimeException e) {
-                System.err.println("mvcert standby: stop failed: " + e.getMessage());
-            }
+            stopServer(dataDir, "immediate", "standby");
             try {
                 deleteRecursively(dataDir);
                 deleteRecursively(socketDir);
@@ -361,16 +356,21 @@ public final class LocalCluster implements AutoCloseable {
             return;
         }
         running = false;
-        try {
-            serverCommand(Duration.ofMinutes(1), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
-                    "-m", "fast", "-w", "-t", "60", "stop");
-        } catch (RuntimeException e) {
-            System.err.println("mvcert local cluster: stop failed: " + e.getMessage());
-        }
+        stopServer(dataDir, "fast", "local cluster");
         try {
             deleteRecursively(socketDir);
         } catch (IOException ignored) {
             // a leftover empty directory in /tmp is harmless
+        }
+    }
+
+    /** pg_ctl stop in the given mode; a failure is reported, not thrown (this runs on shutdown paths). */
+    private void stopServer(Path serverDataDir, String mode, String what) {
+        try {
+            serverCommand(Duration.ofMinutes(1), bindir.resolve("pg_ctl").toString(), "-D", serverDataDir.toString(),
+                    "-m", mode, "-w", "-t", "60", "stop");
+        } catch (RuntimeException e) {
+            System.err.println("mvcert " + what + ": stop failed: " + e.getMessage());
         }
     }
 
