@@ -1,8 +1,9 @@
 -- Marks the work of dead executors as abandoned so its targets can run again: running runs
 -- whose heartbeat is older than their lease become 'abandoned' (with the reason), as do
 -- their running steps and the requests they served; claimed requests that never got a run
--- are abandoned once their agent has been silent for p_claim_timeout. Returns how many runs
--- and orphaned claims it marked. Safe to call from every agent at once.
+-- are abandoned once their agent has been silent for p_claim_timeout; claimed requests whose
+-- run has ended are closed with the run's outcome. Returns how many runs and claims it
+-- marked. Safe to call from every agent at once.
 CREATE FUNCTION audit.reap_abandoned(p_claim_timeout interval DEFAULT interval '2 minutes')
 RETURNS integer
 LANGUAGE plpgsql
@@ -13,6 +14,7 @@ DECLARE
     v_now     timestamptz := pg_catalog.clock_timestamp();
     v_runs    integer;
     v_claims  integer;
+    v_silent  integer;
 BEGIN
     IF p_claim_timeout IS NULL OR p_claim_timeout OPERATOR(pg_catalog.<=) interval '0' THEN
         RAISE EXCEPTION 'mvcert: claim timeout must be positive, got %', pg_catalog.quote_nullable(p_claim_timeout)
@@ -45,6 +47,28 @@ BEGIN
     )
     SELECT pg_catalog.count(*)::integer INTO v_runs FROM dead;
 
+    -- Claims whose run ended but whose request was never completed (the agent lost its
+    -- connection, or the server its last commit, between the two): the run's end is the
+    -- request's. Left for p_claim_timeout after the run's end so a live agent completes it.
+    WITH ended AS (
+        UPDATE audit.run_request q
+           SET status = CASE r.status WHEN 'succeeded' THEN 'done' WHEN 'skipped' THEN 'skipped'
+                                      WHEN 'abandoned' THEN 'abandoned' ELSE 'failed' END,
+               finished_at = v_now, run_id = r.run_id,
+               outcome = pg_catalog.format('closed by the reaper: run %s ended %s at %s, the request was never completed',
+                                           r.run_id, r.status, r.finished_at)
+          FROM audit.run r
+         WHERE q.status OPERATOR(pg_catalog.=) 'claimed'
+           AND (r.request_id OPERATOR(pg_catalog.=) q.request_id OR r.run_id OPERATOR(pg_catalog.=) q.run_id)
+           AND r.status OPERATOR(pg_catalog.<>) 'running'
+           AND r.finished_at OPERATOR(pg_catalog.<) (v_now OPERATOR(pg_catalog.-) p_claim_timeout)
+           AND NOT EXISTS (SELECT 1 FROM audit.run live
+                            WHERE live.status OPERATOR(pg_catalog.=) 'running'
+                              AND (live.request_id OPERATOR(pg_catalog.=) q.request_id OR live.run_id OPERATOR(pg_catalog.=) q.run_id))
+        RETURNING q.request_id
+    )
+    SELECT pg_catalog.count(*)::integer INTO v_claims FROM ended;
+
     -- Claims whose agent died before starting a run: no run row points at them.
     UPDATE audit.run_request q
        SET status = 'abandoned', finished_at = v_now,
@@ -58,8 +82,8 @@ BEGIN
                         WHERE a.name OPERATOR(pg_catalog.=) q.claimed_by
                           AND a.stopped_at IS NULL
                           AND a.last_seen_at OPERATOR(pg_catalog.>=) (v_now OPERATOR(pg_catalog.-) p_claim_timeout));
-    GET DIAGNOSTICS v_claims = ROW_COUNT;
-    RETURN v_runs OPERATOR(pg_catalog.+) v_claims;
+    GET DIAGNOSTICS v_silent = ROW_COUNT;
+    RETURN v_runs OPERATOR(pg_catalog.+) v_claims OPERATOR(pg_catalog.+) v_silent;
 END
 $$;
 COMMENT ON FUNCTION audit.reap_abandoned(interval) IS

@@ -162,6 +162,29 @@ class RunQueueIT {
     }
 
     @Test
+    void reapingClosesAClaimWhoseRunEndedButWasNeverCompletedAndFreesTheTarget(TestDatabase db) throws Exception {
+        String target = newTarget(db, "ended_v");
+        long id = request(db, target, "incremental");
+        claim(db, "agent-live");
+        db.execute("SELECT audit.agent_heartbeat('agent-live')");
+        long runId = db.queryValue(Long.class, """
+                INSERT INTO audit.run (target, mode, request_id, executor)
+                VALUES (?, 'incremental', ?, 'agent:agent-live') RETURNING run_id""", target, id);
+        db.execute("UPDATE audit.run SET status = 'succeeded', finished_at = clock_timestamp() WHERE run_id = " + runId);
+        assertEquals(0, db.queryValue(Integer.class, "SELECT audit.reap_abandoned(interval '1 minute')"),
+                "a live agent still has time to complete its request");
+        assertEquals("claimed", db.queryValue(String.class, "SELECT status FROM audit.run_request WHERE request_id = ?", id));
+
+        Thread.sleep(1100);
+        db.execute("SELECT audit.agent_heartbeat('agent-live')"); // the agent is alive: only the ended run closes the claim
+        assertEquals(1, db.queryValue(Integer.class, "SELECT audit.reap_abandoned(interval '1 second')"));
+        String closed = db.queryValue(String.class, "SELECT status || ' run ' || run_id || ': ' || outcome FROM audit.run_request WHERE request_id = ?", id);
+        assertTrue(closed.startsWith("done run " + runId + ": closed by the reaper: run " + runId + " ended succeeded"), closed);
+        request(db, target, "incremental");
+        assertEquals(List.of(target), claim(db, "agent-live"), "the target can run again");
+    }
+
+    @Test
     void reapingAbandonsRunsPastTheirLeaseWithTheirStepsAndRequestsAndFreesTheTarget(TestDatabase db) throws Exception {
         String target = newTarget(db, "reap_v");
         long id = request(db, target, "incremental");
