@@ -319,11 +319,7 @@ public final class LocalCluster implements AutoCloseable {
         @Override
         public void close() {
             stopQuietly();
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                // the hook is running or has run
-            }
+            forgetShutdownHook(shutdownHook);
         }
 
         private synchronized void stopQuietly() {
@@ -344,8 +340,13 @@ public final class LocalCluster implements AutoCloseable {
     @Override
     public void close() {
         stopQuietly();
+        forgetShutdownHook(shutdownHook);
+    }
+
+    /** After an orderly stop the JVM shutdown hook has nothing left to do. */
+    private static void forgetShutdownHook(Thread hook) {
         try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException alreadyShuttingDown) {
             // the hook is running or has run
         }
