@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-engine_jar="pljava-module/target/mvcert-engine-0.1.0.jar"
+engine_jar="pljava-module/target/mvcert-engine-0.2.0.jar"
 agent_jar="agent/target/mvcert.jar"
 build=no
 for arg in "$@"; do [ "$arg" = "--rebuild" ] && build=yes; done

@@ -20,7 +20,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ $# -eq 2 ]; then
   jar=$2
 else
-  jar=$(ls "$root"/pljava-module/target/mvcert-engine-*.jar 2>/dev/null | grep -v -e '-tests\.jar$' -e '-sources\.jar$' | head -n 1 || true)
+  # the newest engine jar of this checkout (a stale one from an earlier version may still lie there)
+  jar=$(ls "$root"/pljava-module/target/mvcert-engine-*.jar 2>/dev/null | grep -v -e '-tests\.jar$' -e '-sources\.jar$' | sort -V | tail -n 1 || true)
   [ -n "$jar" ] || die "no engine jar in pljava-module/target: build it first (mvn -q -pl pljava-module package -DskipTests) or pass its path"
 fi
 [ -r "$jar" ] || die "cannot read the engine jar $jar"

@@ -85,14 +85,7 @@ public final class LocalCluster implements AutoCloseable {
             Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
             LocalCluster cluster = new LocalCluster(projectRoot, pg.bindir(), dataDir, socketDir, freePort(), asServerUser);
             cluster.initdb();
-            // Several checkouts on one machine share PostgreSQL's extension directory: install
-            // and create the extension under one lock so each cluster gets its own checkout's copy.
-            try (FileChannel lockFile = FileChannel.open(Path.of("/tmp/mvcert-extension-install.lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = lockFile.lock()) {
-                ExtensionInstaller.ensureInstalled(projectRoot, pg);
-                cluster.startAndPrepare();
-            }
+            cluster.withCheckoutExtension(cluster::startAndPrepare);
             return cluster;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -156,6 +149,30 @@ public final class LocalCluster implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException("CREATE EXTENSION pg_cron failed: " + e.getMessage()
                     + " (is shared_preload_libraries = 'pg_cron' in effect?)", e);
+        }
+    }
+
+    /** Work that reads PostgreSQL's extension directory (CREATE EXTENSION, ALTER EXTENSION ... UPDATE). */
+    @FunctionalInterface
+    public interface ExtensionWork {
+        void run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} with this checkout's mvcert files installed. Several checkouts on one
+     * machine share PostgreSQL's extension directory: installing and using the files under one
+     * machine-wide lock gives each the extension it was built from.
+     */
+    public void withCheckoutExtension(ExtensionWork work) {
+        try (FileChannel lockFile = FileChannel.open(Path.of("/tmp/mvcert-extension-install.lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = lockFile.lock()) {
+            ExtensionInstaller.ensureInstalled(projectRoot, PgInstallation.detect());
+            work.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")", e);
         }
     }
 

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -20,12 +22,13 @@ final class ExtensionInstaller {
         Path sql = projectRoot.resolve("sql");
         make(sql, "all");
         Path extensionDir = pg.sharedir().resolve("extension");
-        try (Stream<Path> built = Files.list(sql); Stream<Path> updates = listIfPresent(sql.resolve("updates"))) {
-            List<Path> files = Stream.concat(
-                            Stream.concat(Stream.of(sql.resolve("mvcert.control")),
-                                    built.filter(f -> f.getFileName().toString().matches("mvcert--.*\\.sql"))),
-                            updates.filter(f -> f.getFileName().toString().endsWith(".sql")))
-                    .toList();
+        try (Stream<Path> updates = listIfPresent(sql.resolve("updates"));
+             Stream<Path> versions = listIfPresent(sql.resolve("versions"))) {
+            List<Path> files = Stream.of(
+                            Stream.of(sql.resolve("mvcert.control"), sql.resolve("mvcert--" + defaultVersion(sql) + ".sql")),
+                            updates.filter(f -> f.getFileName().toString().matches("mvcert--.*--.*\\.sql")),
+                            versions.filter(f -> f.getFileName().toString().matches("mvcert--[^-]*\\.sql")))
+                    .flatMap(s -> s).toList();
             boolean current = true;
             for (Path file : files) {
                 Path installed = extensionDir.resolve(file.getFileName());
@@ -41,6 +44,17 @@ final class ExtensionInstaller {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static final Pattern DEFAULT_VERSION = Pattern.compile("(?m)^default_version\\s*=\\s*'([^']+)'");
+
+    /** default_version of sql/mvcert.control: the version whose script `make` builds. */
+    static String defaultVersion(Path sqlDir) throws IOException {
+        Matcher m = DEFAULT_VERSION.matcher(Files.readString(sqlDir.resolve("mvcert.control")));
+        if (!m.find()) {
+            throw new IllegalStateException("no default_version in " + sqlDir.resolve("mvcert.control"));
+        }
+        return m.group(1);
     }
 
     private static Stream<Path> listIfPresent(Path dir) throws IOException {
