@@ -8,6 +8,7 @@ import dev.mvcert.agent.metrics.AgentMetrics;
 import dev.mvcert.agent.metrics.DatabaseState;
 import dev.mvcert.agent.run.RetryPolicy;
 import dev.mvcert.agent.run.RunExecutor;
+import dev.mvcert.agent.run.Stopping;
 import java.net.InetAddress;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -27,6 +28,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final AgentMetrics metrics = new AgentMetrics();
     private final AgentHttpServer http;
     private final RunExecutor executor;
+    private final Stopping stopping = new Stopping();
     private final String name;
 
     public AgentRuntime(ConnectionSettings connection, AgentSettings settings, Set<String> ownedTargets) {
@@ -45,7 +47,7 @@ public final class AgentRuntime implements AutoCloseable {
             throw e;
         }
         this.http = server;
-        this.executor = new RunExecutor(database, settings, metrics, RetryPolicy.of(settings), "agent:" + name);
+        this.executor = new RunExecutor(database, settings, metrics, RetryPolicy.of(settings), "agent:" + name, stopping);
     }
 
     /** host:pid, unique among live agents on a network. */
@@ -76,6 +78,8 @@ public final class AgentRuntime implements AutoCloseable {
     public Database database() { return database; }
     public AgentMetrics metrics() { return metrics; }
     public RunExecutor executor() { return executor; }
+    /** The agent's stop signal: set by SIGTERM (GracefulShutdown) or the queue worker's stop. */
+    public Stopping stopping() { return stopping; }
 
     /** The HTTP port, or -1 when the server is off. */
     public int httpPort() {

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.mvcert.engine.Mvcert;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunRequest;
+import dev.mvcert.engine.run.RunResult;
+import dev.mvcert.testing.CommitPerStep;
 import dev.mvcert.engine.certify.CertificationResult;
 import dev.mvcert.engine.certify.CertificationStatus;
-import dev.mvcert.engine.refresh.RunMode;
-import dev.mvcert.engine.refresh.RunOptions;
-import dev.mvcert.engine.refresh.RunResult;
-import dev.mvcert.engine.refresh.RunStatus;
-import dev.mvcert.engine.refresh.StepStatus;
 import dev.mvcert.testing.PostgresExtension;
 import dev.mvcert.testing.TestDatabase;
 import java.sql.Connection;
@@ -298,7 +298,7 @@ class AccessControlIT {
                     "SELECT audit.request_run('acl.other_v', 'atomic', 'trap')",
                     "SELECT audit.agent_heartbeat('trap-agent', 'h', 1, 'v')",
                     "SELECT * FROM audit.claim_request('trap-agent')",
-                    "SELECT audit.complete_request(request_id, 'done', NULL, 'trap', false) FROM audit.run_request WHERE claimed_by = 'trap-agent' AND status = 'claimed'",
+                    "SELECT audit.complete_request(request_id, 'trap') FROM audit.run_request WHERE claimed_by = 'trap-agent' AND status = 'claimed'",
                     "SELECT audit.breaker_permit('acl.base_mv')",
                     "SELECT audit.breaker_record('acl.base_mv', false, 'trap')",
                     "SELECT audit.reset_breaker('acl.base_mv')",
@@ -316,7 +316,7 @@ class AccessControlIT {
                 long run = rs.getLong(1);
                 allowed(s, "SELECT audit.heartbeat(" + run + ")");
                 allowed(s, "SELECT audit.finish_step(audit.begin_step(" + run + ", 'acl.base_mv'), 'failed', p_sqlstate => '53100', p_error_message => 'disk full')");
-                allowed(s, "SELECT audit.finish_run(" + run + ", 'failed', 'trap')");
+                allowed(s, "SELECT audit.finish_run(" + run + ", 'refresh_failed', 'trap')");
             }
             SQLException noAgent = assertThrows(SQLException.class, () -> s.execute("CALL audit.run_certification('acl.features_v')"));
             assertTrue(noAgent.getMessage().contains("no mvcert agent"), noAgent.getMessage());
@@ -337,22 +337,13 @@ class AccessControlIT {
                 assertTrue(!rs.getBoolean(1), "the agent login must not be a superuser");
             }
             work.setAutoCommit(false);
-            Mvcert engine = new Mvcert(work).withHistory(history).withCertification();
             // incremental: each step committed by the caller, then certification
-            RunResult incremental = engine.refresh(TARGET, RunOptions.defaults().withForce(true).withExecutor("agent:acl"),
-                    step -> {
-                        if (step.status() == StepStatus.FAILED) {
-                            work.rollback();
-                        } else {
-                            work.commit();
-                        }
-                    });
-            assertEquals(RunStatus.SUCCEEDED, incremental.status(), incremental.toString());
-            CertificationResult result = engine.certify(TARGET, incremental.runId(), history);
-            work.commit();
-            assertEquals(CertificationStatus.CERTIFIED, result.status(), result.toString());
+            RunResult incremental = Mvcert.runs(new CommitPerStep(work, history))
+                    .run(RunRequest.of(TARGET).withMode(RunMode.INCREMENTAL).withForce(true).withExecutor("agent:acl"));
+            assertEquals(RunOutcome.CERTIFIED, incremental.outcome(), incremental.toString());
+            assertEquals(CertificationStatus.CERTIFIED, incremental.certification().status(), incremental.toString());
             // atomic: refresh + certification in one transaction, published by the caller's commit
-            RunResult atomic = engine.refresh(TARGET, RunOptions.defaults().withMode(RunMode.ATOMIC).withForce(true), step -> { });
+            RunResult atomic = new Mvcert(work).withHistory(history).run(RunRequest.of(TARGET).withMode(RunMode.ATOMIC).withForce(true));
             assertTrue(atomic.publish(), atomic.toString());
             work.commit();
             assertEquals(List.of("SUCCEEDED"), incremental.steps().stream().map(st -> st.status().name()).distinct().toList());
@@ -370,7 +361,7 @@ class AccessControlIT {
         }
         assertEquals("CERTIFIED", db.queryValue(String.class, "SELECT status FROM audit.registry WHERE target = ?", TARGET));
         assertEquals(2L, db.queryValue(Long.class,
-                "SELECT count(*) FROM audit.run WHERE target = ? AND requested_by = 'hard_agent' AND status = 'succeeded'", TARGET));
+                "SELECT count(*) FROM audit.run WHERE target = ? AND requested_by = 'hard_agent' AND status = 'certified'", TARGET));
         // without the owner's role the same refresh is refused: that membership is what the set-up needs
         try (Connection c = as(db, "hard_agent_only"); Statement s = c.createStatement()) {
             SQLException notOwner = assertThrows(SQLException.class, () -> s.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY acl.base_mv"));

@@ -108,7 +108,8 @@ public final class Main implements Runnable {
         Throwable sql = e instanceof SQLException ? e : e.getCause() instanceof SQLException ? e.getCause() : null;
         if (sql instanceof PSQLException p && p.getServerErrorMessage() != null) {
             ServerErrorMessage m = p.getServerErrorMessage();
-            StringBuilder b = new StringBuilder(m.getMessage());
+            // mvcert's own SQL errors start with "mvcert: ", like this line does
+            StringBuilder b = new StringBuilder(m.getMessage().replaceFirst("^mvcert: ", ""));
             if (m.getDetail() != null) {
                 b.append("\n  detail: ").append(m.getDetail());
             }

@@ -47,10 +47,6 @@ final class ServeCommand extends AgentCommand {
             description = "How often to mark runs of dead agents abandoned (default: ${DEFAULT-VALUE}).")
     Duration reapInterval;
 
-    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
-            description = "On SIGTERM, how long running steps may finish before they are cancelled (default: ${DEFAULT-VALUE}).")
-    Duration shutdownGrace;
-
     @Override
     ExitCode execute() throws Exception {
         AgentSettings settings = new AgentSettings();
@@ -60,7 +56,6 @@ final class ServeCommand extends AgentCommand {
         settings.pollInterval = pollInterval;
         settings.heartbeatInterval = heartbeatInterval;
         settings.reapInterval = reapInterval;
-        settings.shutdownGrace = shutdownGrace;
         settings.validate();
         Set<String> owned = new LinkedHashSet<>();
         try (AgentRuntime agent = new AgentRuntime(connectionSettings(), settings, owned)) {

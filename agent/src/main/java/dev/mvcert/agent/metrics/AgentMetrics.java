@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@code mvcert_refresh_attempts_total{matview,status}}</li>
  * <li>{@code mvcert_refresh_failures_total{matview,error_class}}</li>
  * <li>{@code mvcert_refresh_retries_total{matview,error_class}}</li>
+ * <li>{@code mvcert_retry_budget_exceeded_total{matview}}: views given up after exhausting their retries</li>
  * <li>{@code mvcert_refresh_rows{matview}}: rows in the view after its last refresh</li>
  * <li>{@code mvcert_run_duration_seconds{target,mode,status}}</li>
  * <li>{@code mvcert_certified{target}} 1 certified, 0 not; {@code mvcert_certification_age_seconds{target}};
@@ -90,6 +91,12 @@ public final class AgentMetrics {
     public void retry(String matview, String errorClass) {
         Counter.builder("mvcert.refresh.retries").description("Retries of retryable refresh failures")
                 .tags("matview", matview, "error_class", errorClass).register(registry).increment();
+    }
+
+    /** A view whose retries ran out (attempts or time budget): needs a human. */
+    public void retryBudgetExceeded(String matview) {
+        Counter.builder("mvcert.retry.budget.exceeded").description("Views given up after exhausting their retry budget")
+                .tags("matview", matview).register(registry).increment();
     }
 
     public void run(String target, String mode, String status, Duration duration) {

@@ -44,7 +44,19 @@ public final class Targets {
         }
     }
 
-    private static SQLException naming(String target, SQLException e) {
+    /** The --target value as given, refused when blank (the database's own error would not name it). */
+    public static String require(String target) {
+        if (target == null || target.isBlank()) {
+            throw new ConfigurationException("--target must name a view or materialized view, got '" + target + "'");
+        }
+        return target;
+    }
+
+    /**
+     * A database error about the user's --target, re-raised naming the value as given when
+     * PostgreSQL's own message does not ("invalid name syntax", a missing schema), with the same SQLSTATE.
+     */
+    public static SQLException naming(String target, SQLException e) {
         String state = e.getSQLState();
         if (!"42602".equals(state) && !"42P01".equals(state) && !"3F000".equals(state)) {
             return e;

@@ -57,7 +57,7 @@ class MainTest {
         assertTrue(parallel.err().contains("--parallel must be between 1 and 64 (got 0)"), parallel.toString());
         CliRunner.Result mode = CliRunner.run("run", "--target", "x", "--mode", "eventually");
         assertEquals(2, mode.exitCode(), mode.toString());
-        assertTrue(mode.err().contains("--mode must be incremental, atomic or certify (got eventually)"), mode.toString());
+        assertTrue(mode.err().contains("--mode must be incremental or atomic (got eventually)"), mode.toString());
     }
 
     @Test

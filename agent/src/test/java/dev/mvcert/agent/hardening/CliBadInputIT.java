@@ -91,7 +91,7 @@ class CliBadInputIT {
                 new Case("PGPORT=0", Map.of("PGPORT", "0"), List.of("status"), 2, "PGPORT"),
                 db("run: unknown target", 7, "small.no_such_v", "run", "--target", "small.no_such_v"),
                 db("run: target with quotes and a semicolon", 7, HOSTILE, "run", "--target", HOSTILE),
-                db("run: a table, not a view", 2, "small.base", "run", "--target", "small.base"),
+                db("run: a table, not a view", 7, "small.base", "run", "--target", "small.base"),
                 db("plan: target with quotes and a semicolon", 7, HOSTILE, "plan", "--target", HOSTILE),
                 db("certify: unknown target", 7, "small.no_such_v", "certify", "--target", "small.no_such_v"),
                 db("certify: SQL fragment", 7, "small.t_v; SELECT 1", "certify", "--target", "small.t_v; SELECT 1"),

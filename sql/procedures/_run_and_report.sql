@@ -1,10 +1,11 @@
--- The queue path of the SQL entry points: queue a request, COMMIT so an agent can see and
--- claim it, then poll (COMMIT between polls, so this session holds no snapshot while it
--- waits) until the request ends, and report the outcome: an error when p_raise (the default)
--- and the run did not end certified, a WARNING otherwise. Refuses at once, changing nothing,
--- when no agent is alive, and stops waiting when the agents go away or p_timeout passes.
--- Must be called outside an explicit transaction block (it commits).
-CREATE PROCEDURE audit._request_and_wait(
+-- The one path behind CALL audit.refresh_and_certify and CALL audit.run_certification (and
+-- the pg_cron jobs that use them). Where the Java engine is deployed in-database (PL/Java) the
+-- run happens in this session; otherwise it is queued for an agent and this waits for it,
+-- committing between polls so the session holds no snapshot while it waits, and refusing at
+-- once, changing nothing, when no agent is alive. Either way the run is reported by
+-- audit._report_run: an error unless certified when p_raise, a WARNING otherwise. Commits, so
+-- it must be called outside an explicit transaction block.
+CREATE PROCEDURE audit._run_and_report(
     p_target   regclass,
     p_mode     text,
     p_raise    boolean,
@@ -16,12 +17,13 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_target     text := audit._require_view(p_target);
-    v_mode       text := audit._require_mode(p_mode, ARRAY['incremental', 'atomic', 'certify']);
+    v_mode       text := audit._require_mode(COALESCE(p_mode, audit._default_run_mode(v_target)),
+                                             ARRAY['incremental', 'atomic', 'certify']);
     v_agent_gap  constant interval := interval '30 seconds';
     v_deadline   timestamptz;
     v_request    bigint;
     v_row        audit.run_request;
-    v_message    text;
+    v_run        bigint;
 BEGIN
     IF p_raise IS NULL THEN
         RAISE EXCEPTION 'mvcert: p_raise must not be NULL' USING ERRCODE = 'null_value_not_allowed',
@@ -31,6 +33,19 @@ BEGIN
         RAISE EXCEPTION 'mvcert: timeout must be positive, got %', pg_catalog.quote_nullable(p_timeout)
             USING ERRCODE = 'invalid_parameter_value', HINT = 'e.g. interval ''30 minutes''';
     END IF;
+    IF audit._pljava_available() THEN
+        -- In this session, through the Java engine. COMMIT before reporting, so the history
+        -- and a FAILED status are kept when the report raises (an atomic run that did not
+        -- certify has already undone its refreshes). An assignment, not EXECUTE or SELECT
+        -- INTO: PL/pgSQL evaluates it as a simple expression, the one way a Java function
+        -- may be called from a procedure that later commits (as a statement, PL/Java's
+        -- snapshot bookkeeping and the procedure's non-atomic execution collide).
+        v_run := audit._run_in_database(p_target, v_mode, p_raise);
+        COMMIT;
+        PERFORM audit._report_run(v_run, p_raise, p_caller);
+        RETURN;
+    END IF;
+
     -- Fail here, before anything changes, when called inside a transaction block (PostgreSQL
     -- then reports "invalid transaction termination"): the request must be committed for an
     -- agent to see it. No reliable test for a transaction block exists in PL/pgSQL.
@@ -43,12 +58,10 @@ BEGIN
                          'Start one: java -jar mvcert.jar serve --jdbc-url jdbc:postgresql://<host>/%s',
                          p_caller, v_agent_gap, pg_catalog.current_database());
     END IF;
-
     v_request := audit.request_run(p_target, v_mode, pg_catalog.format('%s by %s', p_caller, SESSION_USER));
     v_deadline := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) p_timeout;
     RAISE NOTICE 'mvcert: queued request % (% of %); waiting up to % for an agent', v_request, v_mode, v_target, p_timeout;
     COMMIT;
-
     LOOP
         SELECT * INTO v_row FROM audit.run_request r WHERE r.request_id OPERATOR(pg_catalog.=) v_request;
         EXIT WHEN v_row.status OPERATOR(pg_catalog.<>) ALL (ARRAY['queued', 'claimed']);
@@ -68,25 +81,21 @@ BEGIN
         PERFORM pg_catalog.pg_sleep(0.2);
         COMMIT;
     END LOOP;
-
     -- request_run returns the queued request an equal request was coalesced into, so v_row is
-    -- the request that actually ran.
-    IF v_row.status OPERATOR(pg_catalog.=) 'done' AND v_row.certified THEN
-        RAISE NOTICE 'mvcert: % certified (request %, run %)%', v_target, v_request, v_row.run_id,
-            coalesce(': ' OPERATOR(pg_catalog.||) v_row.outcome, '');
+    -- the request that actually ran, and its run points at it.
+    SELECT r.run_id INTO v_run FROM audit.run r
+     WHERE r.request_id OPERATOR(pg_catalog.=) v_request ORDER BY r.run_id DESC LIMIT 1;
+    IF v_run IS NOT NULL THEN
+        PERFORM audit._report_run(v_run, p_raise, p_caller, v_request);
         RETURN;
     END IF;
-    v_message := pg_catalog.format('%s of %s did not end certified: request %s %s%s%s',
-                    p_caller, v_target, v_request, v_row.status,
-                    CASE WHEN v_row.run_id IS NOT NULL THEN pg_catalog.format(' (run %s)', v_row.run_id) ELSE '' END,
-                    coalesce(': ' OPERATOR(pg_catalog.||) v_row.outcome, ''));
     IF p_raise THEN
-        RAISE EXCEPTION 'mvcert: %', v_message
+        RAISE EXCEPTION 'mvcert: % of % did not run: request % %: %', p_caller, v_target, v_request, v_row.status, v_row.outcome
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = pg_catalog.format('See audit.run_request (request_id = %s) and audit.run / audit.step for the run.', v_request);
+                  HINT = pg_catalog.format('See audit.run_request (request_id = %s).', v_request);
     END IF;
-    RAISE WARNING 'mvcert: %', v_message;
+    RAISE WARNING 'mvcert: % of % did not run: request % %: %', p_caller, v_target, v_request, v_row.status, v_row.outcome;
 END
 $$;
-COMMENT ON PROCEDURE audit._request_and_wait(regclass, text, boolean, interval, text) IS
-  'Internal: queues a request, commits, and waits (committing between polls) for an agent to finish it; raises or warns unless certified.';
+COMMENT ON PROCEDURE audit._run_and_report(regclass, text, boolean, interval, text) IS
+  'Internal: runs a target in-database (PL/Java) or through an agent (queue, waiting, committing between polls) and reports the run; raises or warns unless certified.';
