@@ -30,8 +30,8 @@ GRANT SELECT ON ALL TABLES IN SCHEMA audit TO mvcert_reader;
 -- Internal helpers the catalog functions call with the caller's privileges (not SECURITY
 -- DEFINER, so pg_stats and catalog visibility stay the caller's).
 GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass), audit._require_view(regclass, text),
-                          audit._closure_graph(regclass), audit._direct_dependencies(oid[], oid[]),
-                          audit._refresh_modes(oid[]) TO mvcert_reader;
+                          audit._closure_graph(regclass, boolean), audit._direct_dependencies(oid[], oid[]),
+                          audit._refresh_modes(oid[]), audit._edge_description(text, text, text) TO mvcert_reader;
 
 -- Admin: targets and declared dependencies.
 GRANT EXECUTE ON FUNCTION audit.register_target(regclass, text, interval, interval, interval, interval, text) TO mvcert_admin;

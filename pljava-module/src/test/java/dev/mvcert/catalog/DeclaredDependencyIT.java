@@ -47,7 +47,9 @@ class DeclaredDependencyIT {
         SQLException e = ClosureIT.error(db, "SELECT audit.declare_dependency('dd.a', 'dd.c', 'would loop')");
 
         assertEquals("42P19", e.getSQLState());
-        assertTrue(e.getMessage().contains("dd.a -> dd.c -> dd.b -> dd.a"), e.getMessage());
+        assertTrue(e.getMessage().contains("dd.a -> dd.c -> dd.b -> dd.a (dd.a -> dd.c: declared dependency; "
+                + "dd.c -> dd.b: view reads materialized view; dd.b -> dd.a: materialized view reads materialized view)"),
+                e.getMessage());
         assertEquals(0L, db.queryValue(Long.class, "SELECT count(*) FROM audit.declared_dependency WHERE depends_on = 'dd.c'"));
     }
 
