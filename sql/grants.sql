@@ -29,7 +29,7 @@ GRANT EXECUTE ON FUNCTION audit.change_detection() TO mvcert_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA audit TO mvcert_reader;
 -- Internal helpers the catalog functions call with the caller's privileges (not SECURITY
 -- DEFINER, so pg_stats and catalog visibility stay the caller's).
-GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass), audit._require_view(regclass, text),
+GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass), audit._require_view(regclass, text), audit._require_view(text, text),
                           audit._closure_graph(regclass, boolean), audit._direct_dependencies(oid[], oid[]),
                           audit._refresh_modes(oid[]), audit._edge_description(text, text, text) TO mvcert_reader;
 

@@ -185,6 +185,20 @@ class ClosureIT {
                 inputs(db, "sys.sessions"), "a catalog read in a subquery counts too");
     }
 
+    @Test
+    void systemViewsAreNotTargets(TestDatabase db) throws SQLException {
+        for (String view : List.of("pg_catalog.pg_stat_activity", "information_schema.tables", "pg_catalog.pg_settings")) {
+            for (String call : List.of("SELECT * FROM audit.closure('%s')", "SELECT * FROM audit.refresh_plan('%s')",
+                    "SELECT audit.register_target('%s')")) {
+                SQLException e = error(db, call.formatted(view));
+                assertEquals("42809", e.getSQLState(), call.formatted(view));
+                assertTrue(e.getMessage().contains("target " + view + " is a system view"), e.getMessage());
+            }
+        }
+        assertEquals(0L, db.queryValue(Long.class,
+                "SELECT count(*) FROM audit.target WHERE target LIKE 'pg\\_catalog.%' OR target LIKE 'information\\_schema.%'"));
+    }
+
     static List<Input> inputs(TestDatabase db, String target) throws SQLException {
         List<Input> rows = new ArrayList<>();
         try (Connection c = db.connect();

@@ -68,6 +68,19 @@ class DeclaredDependencyIT {
     }
 
     @Test
+    void aSystemViewMayBeDeclaredAsReadAndIsListedUntrackedButCannotDeclareAnything(TestDatabase db) throws SQLException {
+        db.execute("SELECT audit.declare_dependency('dd.b', 'pg_catalog.pg_stat_activity', 'reads sessions in a function')");
+
+        assertEquals(List.of("pg_catalog.pg_stat_activity view declared true"), db.queryColumn("""
+                SELECT relation || ' ' || kind || ' ' || via || ' ' || untracked FROM audit.closure('dd.c')
+                 WHERE relation LIKE 'pg\\_catalog.%'"""));
+        SQLException e = ClosureIT.error(db, "SELECT audit.declare_dependency('pg_catalog.pg_stat_activity', 'dd.a')");
+        assertEquals("42809", e.getSQLState());
+        assertTrue(e.getMessage().contains("dependent pg_catalog.pg_stat_activity is a system view"), e.getMessage());
+        db.execute("SELECT audit.undeclare_dependency('dd.b', 'pg_catalog.pg_stat_activity')");
+    }
+
+    @Test
     void undeclareSaysWhetherThereWasAnEdge(TestDatabase db) {
         db.execute("SELECT audit.declare_dependency('dd.b', 'dd.prices')");
 
