@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -82,6 +83,74 @@ class RefreshPlanIT {
         assertTrue(plan.get("shapes.expression").warning().contains("it indexes expressions"));
         assertMode(plan.get("shapes.covering"), "concurrently", "concurrently", "shapes.covering_id");
         assertPlanMatchesServer(db, plan.values());
+    }
+
+    @Test
+    void aUniqueIndexWhosePredicateFoldsToTrueServesConcurrentlyExactlyWhenTheServerSaysSo(TestDatabase db)
+            throws SQLException {
+        // the server folds the WHERE clause (eval_const_expressions) before deciding: TRUE counts as none
+        db.execute("""
+                CREATE SCHEMA folds;
+                CREATE TABLE folds.src (id int PRIMARY KEY);
+                INSERT INTO folds.src SELECT generate_series(1, 20);
+                CREATE FUNCTION folds.yes() RETURNS boolean LANGUAGE sql IMMUTABLE RETURN true;
+                CREATE FUNCTION folds.yes_plpgsql() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN true; END $$;
+                CREATE FUNCTION folds.no() RETURNS boolean LANGUAGE sql IMMUTABLE RETURN false;
+                CREATE FUNCTION folds.inlined_later() RETURNS boolean LANGUAGE sql IMMUTABLE RETURN true;
+                CREATE FUNCTION folds.stable_later() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN true; END $$;
+                """);
+        Map<String, String> predicates = new LinkedHashMap<>();
+        predicates.put("two_gt_one", "2 > 1");                          // folds to TRUE
+        predicates.put("immutable_sql", "folds.yes()");                 // inlined, TRUE
+        predicates.put("immutable_plpgsql", "folds.yes_plpgsql()");     // evaluated at planning, TRUE
+        predicates.put("and_of_trues", "1 = 1 AND folds.yes()");        // TRUE
+        predicates.put("one_gt_two", "1 > 2");                          // FALSE
+        predicates.put("immutable_false", "folds.no()");                // FALSE
+        predicates.put("null_predicate", "NULL::boolean");              // NULL is not TRUE
+        predicates.put("sql_made_stable", "folds.inlined_later()");     // STABLE now, but a SQL body the server inlines: TRUE
+        predicates.put("plpgsql_made_stable", "folds.stable_later()");  // STABLE now: not folded, stays partial
+        predicates.put("on_a_column", "id > 0");                        // a real partial index
+        StringBuilder ddl = new StringBuilder();
+        for (Map.Entry<String, String> p : predicates.entrySet()) {
+            ddl.append("CREATE MATERIALIZED VIEW folds.%1$s AS SELECT id FROM folds.src;\n".formatted(p.getKey()))
+               .append("CREATE UNIQUE INDEX %1$s_id ON folds.%1$s (id) WHERE %2$s;\n".formatted(p.getKey(), p.getValue()));
+        }
+        ddl.append("ALTER FUNCTION folds.inlined_later() STABLE;\nALTER FUNCTION folds.stable_later() STABLE;\n")
+           .append("CREATE VIEW folds.top AS SELECT 1 FROM ")
+           .append(String.join(", ", predicates.keySet().stream().map(k -> "folds." + k).toList()));
+        db.execute(ddl.toString());
+
+        Map<String, Step> plan = byName(plan(db, "folds.top"));
+
+        for (String usable : List.of("two_gt_one", "immutable_sql", "immutable_plpgsql", "and_of_trues", "sql_made_stable")) {
+            assertMode(plan.get("folds." + usable), "concurrently", "concurrently", "folds." + usable + "_id");
+        }
+        for (String partial : List.of("one_gt_two", "immutable_false", "null_predicate", "plpgsql_made_stable", "on_a_column")) {
+            assertMode(plan.get("folds." + partial), "plain", "plain:no_unique_index", null);
+            assertTrue(plan.get("folds." + partial).warning().contains("it is partial"), plan.get("folds." + partial).warning());
+        }
+        assertPlanMatchesServer(db, plan.values());
+    }
+
+    @Test
+    void aPredicateThatFailsToFoldIsNotPlannedConcurrentlyAndNothingElseRuns(TestDatabase db) throws SQLException {
+        db.execute("""
+                CREATE SCHEMA fails;
+                CREATE TABLE fails.src (id int PRIMARY KEY);
+                INSERT INTO fails.src SELECT generate_series(1, 5);
+                CREATE TABLE fails.calls (n int);
+                CREATE FUNCTION fails.ok() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN true; END $$;
+                CREATE MATERIALIZED VIEW fails.mv AS SELECT id FROM fails.src;
+                CREATE UNIQUE INDEX mv_id ON fails.mv (id) WHERE fails.ok();
+                CREATE OR REPLACE FUNCTION fails.ok() RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+                    AS $$ BEGIN RAISE EXCEPTION 'predicate evaluation failed'; END $$;
+                """);
+
+        assertMode(plan(db, "fails.mv").get(0), "plain", "plain:no_unique_index", null);
+        // the server's own folding fails the same way, so CONCURRENTLY is not possible either
+        SQLException server = ClosureIT.error(db, "REFRESH MATERIALIZED VIEW CONCURRENTLY fails.mv");
+        assertEquals("P0001", server.getSQLState());
+        assertTrue(server.getMessage().contains("predicate evaluation failed"), server.getMessage());
     }
 
     @Test
@@ -227,21 +296,30 @@ class RefreshPlanIT {
         assertEquals(List.of(), plan(db, "flat.v"));
     }
 
-    /** Every row's mode agrees with what REFRESH ... CONCURRENTLY does (tried, then rolled back). */
+    /**
+     * Every row's mode agrees with what REFRESH ... CONCURRENTLY does (tried, then rolled back),
+     * and a refusal is the one the reason predicts: 0A000 for an unpopulated view, 55000 when no
+     * usable unique index exists.
+     */
     private static void assertPlanMatchesServer(TestDatabase db, Iterable<Step> plan) throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             for (Step step : plan) {
-                boolean accepted;
+                String refusal = null;
                 s.execute("SAVEPOINT try_refresh");
                 try {
                     s.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY " + step.matview());
-                    accepted = true;
                 } catch (SQLException e) {
-                    accepted = false;
+                    refusal = e.getSQLState() + " " + e.getMessage();
                 }
                 s.execute("ROLLBACK TO SAVEPOINT try_refresh");
-                assertEquals(step.mode().equals("concurrently"), accepted, step.matview() + " planned " + step.reason());
+                String expected = switch (step.reason()) {
+                    case "concurrently" -> null;
+                    case "plain:unpopulated" -> "0A000";
+                    default -> "55000";
+                };
+                assertEquals(expected, refusal == null ? null : refusal.substring(0, 5),
+                        step.matview() + " planned " + step.reason() + ", the server answered " + refusal);
             }
             c.rollback();
         }
