@@ -1,5 +1,9 @@
 -- Registers a view or materialized view as an mvcert target, or updates its policy.
--- Arguments left NULL keep the current value (or the default for a new target).
+-- Arguments left NULL keep the current value (or the default for a new target). System
+-- views are refused (audit._require_view). A target that reads tables through plain views
+-- only gets a WARNING naming them (audit._live_inputs_warning): its rows change without any
+-- refresh. That is a warning, not an error, and when the closure cannot be read now (a stale
+-- declared edge) the WARNING says so and the target is registered all the same.
 CREATE FUNCTION audit.register_target(
     p_target                  regclass,
     p_description             text     DEFAULT NULL,
@@ -13,8 +17,9 @@ LANGUAGE plpgsql
 SET search_path TO pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_name text := audit._require_view(p_target);
-    v_row  audit.target;
+    v_name    text := audit._require_view(p_target);
+    v_row     audit.target;
+    v_warning text;
 BEGIN
     IF p_max_age <= interval '0' THEN
         RAISE EXCEPTION 'mvcert: max_age must be positive, got %', p_max_age
@@ -67,6 +72,20 @@ BEGIN
         lock_timeout      = coalesce(p_lock_timeout, t.lock_timeout),
         day_column        = coalesce(p_day_column, t.day_column)
     RETURNING * INTO v_row;
+
+    BEGIN
+        v_warning := audit._live_inputs_warning(p_target);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_warning = MESSAGE_TEXT;
+        RAISE WARNING 'mvcert: live inputs of % cannot be determined now: %', v_name, v_warning
+            USING HINT = 'audit.closure(target) shows the problem; runs of this target fail until it is fixed.';
+        v_warning := NULL;
+    END;
+    IF v_warning IS NOT NULL THEN
+        RAISE WARNING '%', v_warning
+            USING HINT = 'Read the tables through a materialized view to give readers a refreshed, certified snapshot; '
+                         'audit.health lists live inputs per target.';
+    END IF;
     RETURN v_row;
 END
 $$;

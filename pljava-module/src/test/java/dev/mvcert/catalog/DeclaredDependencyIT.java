@@ -81,6 +81,20 @@ class DeclaredDependencyIT {
     }
 
     @Test
+    void aTableDeclaredForAPlainViewIsALiveInputOfItsTargets(TestDatabase db) throws SQLException {
+        assertEquals(List.of(), db.queryColumn("SELECT relation FROM audit._live_inputs('dd.c')"));
+
+        db.execute("SELECT audit.declare_dependency('dd.c', 'dd.prices', 'reads prices in a function')");
+
+        assertEquals(List.of("dd.prices (table, read by dd.c)"),
+                db.queryColumn("SELECT description FROM audit._live_inputs('dd.c')"));
+        assertTrue(db.queryValue(String.class, "SELECT warning FROM audit.refresh_plan('dd.c') ORDER BY step DESC LIMIT 1")
+                .contains("live inputs of dd.c (read through plain views only, no materialized view in between): "
+                        + "dd.prices (table, read by dd.c)"));
+        db.execute("SELECT audit.undeclare_dependency('dd.c', 'dd.prices')");
+    }
+
+    @Test
     void undeclareSaysWhetherThereWasAnEdge(TestDatabase db) {
         db.execute("SELECT audit.declare_dependency('dd.b', 'dd.prices')");
 

@@ -1,6 +1,7 @@
 package dev.mvcert.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -284,6 +285,45 @@ class RefreshPlanIT {
         assertMode(step, "concurrently", "concurrently", "\"Sch ëma\"\"; x\".\"Ünique \"\"id\"\"\"");
         db.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY " + step.matview());
         assertEquals(10L, db.queryValue(Long.class, "SELECT count(*) FROM \"Sch ëma\"\"; x\".\"my \"\"view\"\"; drop\""));
+    }
+
+    @Test
+    void tablesReadThroughPlainViewsOnlyAreWarnedAboutOnTheLastStepBecauseNoRefreshPinsThem(TestDatabase db)
+            throws SQLException {
+        db.execute("""
+                CREATE SCHEMA live;
+                CREATE TABLE live.prices (id int PRIMARY KEY, price int);
+                CREATE TABLE live.fx (day date PRIMARY KEY, rate numeric);
+                CREATE TABLE live.snapshotted (id int PRIMARY KEY);
+                INSERT INTO live.prices VALUES (1, 10);
+                INSERT INTO live.snapshotted VALUES (1);
+                CREATE MATERIALIZED VIEW live.ids AS SELECT id FROM live.snapshotted;
+                CREATE UNIQUE INDEX ids_id ON live.ids (id);
+                CREATE MATERIALIZED VIEW live.ids2 AS SELECT id FROM live.ids;
+                CREATE VIEW live.priced AS SELECT p.id, p.price FROM live.prices p JOIN live.ids USING (id);
+                CREATE VIEW live.top AS SELECT priced.id, priced.price, (SELECT max(rate) FROM live.fx) AS rate
+                                          FROM live.priced JOIN live.ids2 USING (id);
+                ANALYZE live.ids;
+                """);
+
+        List<Step> plan = plan(db, "live.top");
+
+        assertEquals(List.of("live.ids", "live.ids2"), plan.stream().map(Step::matview).toList());
+        assertNull(plan.get(0).warning(), "only the last step carries it");
+        String warning = plan.get(1).warning();
+        assertTrue(warning.contains("live inputs of live.top (read through plain views only, no materialized view in between): "
+                + "live.fx (table, read by live.top); live.prices (table, read by live.priced)."), warning);
+        assertTrue(warning.contains("Their rows change without any refresh"), warning);
+        assertFalse(warning.contains("live.snapshotted"), "read through live.ids, a snapshot: " + warning);
+        // what the warning says: a reader of the target sees a new price with nothing refreshed
+        db.execute("UPDATE live.prices SET price = 11 WHERE id = 1");
+        assertEquals(11, db.queryValue(Integer.class, "SELECT price FROM live.top WHERE id = 1"));
+
+        assertNull(plan(db, "live.ids2").get(1).warning(), "a materialized view target has no live inputs");
+        db.execute("CREATE OR REPLACE VIEW live.priced AS SELECT id, 0 AS price FROM live.ids");
+        db.execute("CREATE OR REPLACE VIEW live.top AS SELECT priced.id, priced.price, 0::numeric AS rate "
+                + "FROM live.priced JOIN live.ids2 USING (id)");
+        assertNull(plan(db, "live.top").get(1).warning(), "no live input left");
     }
 
     @Test
