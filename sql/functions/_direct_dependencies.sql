@@ -71,27 +71,21 @@ BEGIN
          WHERE NOT (d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
                     AND d.refobjid OPERATOR(pg_catalog.=) s.oid)
         UNION
-        -- relations the stored query reads that pg_depend does not record: pinned objects,
-        -- which are all below FirstNormalObjectId (16384); splitting on the field names is
-        -- several times faster than a regular expression over the whole tree
-        SELECT s.name, 'pg_catalog.pg_class'::pg_catalog.regclass, t.relid, 'catalog'
-          FROM source_relation s
-          JOIN pg_catalog.pg_rewrite r
-            ON r.ev_class OPERATOR(pg_catalog.=) s.oid
-           AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'
-          CROSS JOIN LATERAL (
-                SELECT pg_catalog.split_part(x.piece, ' ', 1)::oid AS relid
-                  FROM pg_catalog.string_to_table(r.ev_action::text, ':rtekind 0 :relid ') WITH ORDINALITY AS x(piece, i)
-                 WHERE x.i OPERATOR(pg_catalog.>) 1) AS t
-         WHERE t.relid OPERATOR(pg_catalog.<) 16384::oid
-        UNION
-        SELECT s.name, 'pg_catalog.pg_class'::pg_catalog.regclass, t.relid, 'catalog'
-          FROM source_function s
-          CROSS JOIN LATERAL (
-                SELECT pg_catalog.split_part(x.piece, ' ', 1)::oid AS relid
-                  FROM pg_catalog.string_to_table(s.prosqlbody::text, ':rtekind 0 :relid ') WITH ORDINALITY AS x(piece, i)
-                 WHERE x.i OPERATOR(pg_catalog.>) 1) AS t
-         WHERE t.relid OPERATOR(pg_catalog.<) 16384::oid
+        -- relations the stored query (rule or BEGIN ATOMIC body) reads that pg_depend does not
+        -- record: pinned objects, all below FirstNormalObjectId (16384), so the rule's own
+        -- relation never shows up here; splitting on the field names is several times faster
+        -- than a regular expression over the whole tree
+        SELECT q.name, 'pg_catalog.pg_class'::pg_catalog.regclass, pg_catalog.split_part(x.piece, ' ', 1)::oid, 'catalog'
+          FROM (SELECT s.name, r.ev_action::text AS tree
+                  FROM source_relation s
+                  JOIN pg_catalog.pg_rewrite r
+                    ON r.ev_class OPERATOR(pg_catalog.=) s.oid
+                   AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'
+                UNION ALL
+                SELECT s.name, s.prosqlbody::text FROM source_function s WHERE s.prosqlbody IS NOT NULL) AS q
+          CROSS JOIN LATERAL pg_catalog.string_to_table(q.tree, ':rtekind 0 :relid ') WITH ORDINALITY AS x(piece, i)
+         WHERE x.i OPERATOR(pg_catalog.>) 1
+           AND pg_catalog.split_part(x.piece, ' ', 1)::oid OPERATOR(pg_catalog.<) 16384::oid
         UNION
         -- a function body PostgreSQL parsed (BEGIN ATOMIC)
         SELECT s.name, d.refclassid, d.refobjid, 'catalog'
