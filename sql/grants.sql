@@ -29,9 +29,11 @@ GRANT EXECUTE ON FUNCTION audit.change_detection() TO mvcert_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA audit TO mvcert_reader;
 -- Internal helpers the catalog functions call with the caller's privileges (not SECURITY
 -- DEFINER, so pg_stats and catalog visibility stay the caller's).
-GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass), audit._require_view(regclass, text),
-                          audit._closure_graph(regclass), audit._direct_dependencies(oid[], oid[]),
-                          audit._refresh_modes(oid[]) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass), audit._require_view(regclass, text), audit._require_view(text, text),
+                          audit._closure_graph(regclass, boolean), audit._direct_dependencies(oid[], oid[]),
+                          audit._refresh_modes(oid[]), audit._index_predicate_holds(oid), audit._live_inputs(regclass),
+                          audit._live_inputs_warning(regclass), audit._health_live_inputs(text),
+                          audit._edge_description(text, text, text) TO mvcert_reader;
 
 -- Admin: targets and declared dependencies.
 GRANT EXECUTE ON FUNCTION audit.register_target(regclass, text, interval, interval, interval, interval, text, text, boolean, text) TO mvcert_admin;

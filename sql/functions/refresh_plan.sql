@@ -13,7 +13,9 @@
 -- wait for a maintenance window like a rebuild. unique_index is the index CONCURRENTLY
 -- relies on (or, for a rebuild, the invalid one it restores); warning lists problems a
 -- DBA should fix (nullable keys of unique indexes, invalid or ineligible indexes), one
--- per line; detail explains the choice in words.
+-- per line; the last step also carries the target's live-inputs warning
+-- (audit._live_inputs_warning: tables the target reads through plain views only, whose rows
+-- no refresh pins); detail explains the choice in words.
 CREATE FUNCTION audit.refresh_plan(p_target regclass)
 RETURNS TABLE (step integer, level integer, matview text, relid oid, mode text, reason text,
                unique_index text, depends_on text[], warning text, detail text)
@@ -54,15 +56,23 @@ WITH RECURSIVE graph AS MATERIALIZED (
     SELECT m.name, m.objid, pg_catalog.max(l.level) AS level
       FROM matview m JOIN leveled l ON l.matview OPERATOR(pg_catalog.=) m.name
      GROUP BY m.name, m.objid
+), ordered AS (
+    SELECT pg_catalog.row_number() OVER (ORDER BY p.level, p.name)::integer AS step,
+           pg_catalog.count(*) OVER ()::integer AS steps,
+           p.level, p.name, p.objid, rm.mode, rm.reason, rm.unique_index, COALESCE(d.depends_on, '{}') AS depends_on,
+           rm.warning, rm.detail
+      FROM planned p
+      LEFT JOIN depends d ON d.matview OPERATOR(pg_catalog.=) p.name
+      JOIN audit._refresh_modes((SELECT pg_catalog.array_agg(m.objid) FROM matview m)) AS rm
+        ON rm.relid OPERATOR(pg_catalog.=) p.objid
 )
-SELECT pg_catalog.row_number() OVER (ORDER BY p.level, p.name)::integer,
-       p.level, p.name, p.objid, rm.mode, rm.reason, rm.unique_index, COALESCE(d.depends_on, '{}'),
-       rm.warning, rm.detail
-  FROM planned p
-  LEFT JOIN depends d ON d.matview OPERATOR(pg_catalog.=) p.name
-  JOIN audit._refresh_modes((SELECT pg_catalog.array_agg(m.objid) FROM matview m)) AS rm
-    ON rm.relid OPERATOR(pg_catalog.=) p.objid
- ORDER BY p.level, p.name
+SELECT o.step, o.level, o.name, o.objid, o.mode, o.reason, o.unique_index, o.depends_on,
+       CASE WHEN o.step OPERATOR(pg_catalog.=) o.steps
+            THEN NULLIF(pg_catalog.concat_ws(E'\n', o.warning, audit._live_inputs_warning(p_target)), '')
+            ELSE o.warning END,
+       o.detail
+  FROM ordered o
+ ORDER BY o.step
 $$;
 COMMENT ON FUNCTION audit.refresh_plan(regclass) IS
   'The materialized views of a target''s closure in refresh order: step, parallel level, mode (concurrently, plain, rebuild), reason, unique index, direct matview dependencies and warnings.';

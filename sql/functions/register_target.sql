@@ -3,6 +3,11 @@
 -- is the mode runs use when the caller names none (incremental or atomic: see
 -- audit.target.run_mode), p_fail_fast stops a run at its first failed view, p_step_order
 -- orders the views ready to start (cheapest_first or critical_path_first).
+-- System
+-- views are refused (audit._require_view). A target that reads tables through plain views
+-- only gets a WARNING naming them (audit._live_inputs_warning): its rows change without any
+-- refresh. That is a warning, not an error, and when the closure cannot be read now (a stale
+-- declared edge) the WARNING says so and the target is registered all the same.
 CREATE FUNCTION audit.register_target(
     p_target                  regclass,
     p_description             text     DEFAULT NULL,
@@ -19,8 +24,9 @@ LANGUAGE plpgsql
 SET search_path TO pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_name text := audit._require_view(p_target);
-    v_row  audit.target;
+    v_name    text := audit._require_view(p_target);
+    v_row     audit.target;
+    v_warning text;
 BEGIN
     IF p_max_age <= interval '0' THEN
         RAISE EXCEPTION 'mvcert: max_age must be positive, got %', p_max_age
@@ -85,6 +91,20 @@ BEGIN
         fail_fast         = coalesce(p_fail_fast, t.fail_fast),
         step_order        = coalesce(p_step_order, t.step_order)
     RETURNING * INTO v_row;
+
+    BEGIN
+        v_warning := audit._live_inputs_warning(p_target);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_warning = MESSAGE_TEXT;
+        RAISE WARNING 'mvcert: live inputs of % cannot be determined now: %', v_name, v_warning
+            USING HINT = 'audit.closure(target) shows the problem; runs of this target fail until it is fixed.';
+        v_warning := NULL;
+    END;
+    IF v_warning IS NOT NULL THEN
+        RAISE WARNING '%', v_warning
+            USING HINT = 'Read the tables through a materialized view to give readers a refreshed, certified snapshot; '
+                         'audit.health lists live inputs per target.';
+    END IF;
     RETURN v_row;
 END
 $$;

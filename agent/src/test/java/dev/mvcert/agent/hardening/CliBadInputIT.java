@@ -105,7 +105,22 @@ class CliBadInputIT {
                 db("schedule: cron with SQL", 7, "0 2 * * *; DROP TABLE small.base", "schedule", "--target", "small.t_v",
                         "--cron", "0 2 * * *; DROP TABLE small.base"),
                 db("schedule: unknown mode", 7, "sometimes", "schedule", "--target", "small.t_v", "--cron", "0 2 * * *", "--mode", "sometimes"),
-                db("schedule: hostile target", 7, HOSTILE, "schedule", "--target", HOSTILE, "--cron", "0 2 * * *"));
+                db("schedule: hostile target", 7, HOSTILE, "schedule", "--target", HOSTILE, "--cron", "0 2 * * *"),
+                // an empty or blank name: PostgreSQL's "invalid name syntax" names nothing
+                db("run: empty target", 2, "--target \"\" is empty", "run", "--target", ""),
+                db("plan: blank target", 2, "--target \"  \" is blank", "plan", "--target", "  "),
+                db("certify: empty target", 2, "--target \"\" is empty", "certify", "--target", ""),
+                db("baseline capture: blank target", 2, "--target \" \" is blank", "baseline", "capture", "--target", " ", "--note", "x"),
+                db("status: empty target", 2, "--target \"\" is empty", "status", "--target", ""),
+                db("schedule: empty target", 2, "--target \"\" is empty", "schedule", "--target", "", "--cron", "0 2 * * *"),
+                db("serve: empty health target", 2, "--target \"\" is empty", "serve", "--health-target", "", "--http-port", "-1"),
+                db("certify: a name with a missing schema", 7, "nope.nothing", "certify", "--target", "nope.nothing"),
+                // system views are not targets
+                db("plan: a system view", 7, "pg_catalog.pg_stat_activity is a system view", "plan", "--target", "pg_catalog.pg_stat_activity"),
+                db("run: a system view", 7, "information_schema.tables is a system view", "run", "--target", "information_schema.tables"),
+                db("certify: a system view", 7, "pg_catalog.pg_settings is a system view", "certify", "--target", "pg_catalog.pg_settings"),
+                db("schedule: a system view", 7, "pg_catalog.pg_stat_activity is a system view", "schedule", "--target",
+                        "pg_catalog.pg_stat_activity", "--cron", "0 2 * * *"));
     }
 
     private static final Map<String, String> IDS = new LinkedHashMap<>();
