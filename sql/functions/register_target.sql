@@ -2,11 +2,9 @@
 -- Arguments left NULL keep the current value (or the default for a new target). p_run_mode
 -- is the mode runs use when the caller names none (incremental or atomic: see
 -- audit.target.run_mode), p_fail_fast stops a run at its first failed view, p_step_order
--- orders the views ready to start (cheapest_first or critical_path_first).
--- System
--- views are refused (audit._require_view). A target that reads tables through plain views
--- only gets a WARNING naming them (audit._live_inputs_warning): its rows change without any
--- refresh. That is a warning, not an error, and when the closure cannot be read now (a stale
+-- orders the views ready to start (cheapest_first or critical_path_first). System views are
+-- refused (audit._require_view). A target that reads tables through plain views only gets a
+-- WARNING naming them (audit._live_inputs_warning): its rows change without any refresh. That is a warning, not an error, and when the closure cannot be read now (a stale
 -- declared edge) the WARNING says so and the target is registered all the same.
 CREATE FUNCTION audit.register_target(
     p_target                  regclass,
