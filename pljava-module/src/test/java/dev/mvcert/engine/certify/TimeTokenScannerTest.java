@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -36,14 +35,6 @@ class TimeTokenScannerTest {
                        $q$ SELECT now() $q$ AS dynamic, x.current_date_col, t.now_at, 'now' AS label, ml.now(1)
                   FROM t""";
         assertEquals(List.of(), TimeTokenScanner.scanSource(body));
-    }
-
-    @Test
-    void queryTreeNamesCallsByOidAndSqlValueFunctionsByType() {
-        String tree = "({QUERY ... {FUNCEXPR :funcid 1299 :funcresulttype 1184 ...} {SQLVALUEFUNCTION :op 0 :type 1082 :typmod -1 :location 7}"
-                + " {SQLVALUEFUNCTION :op 10 :type 19 :typmod -1 :location 9} {CONST :consttype 25 :constvalue 9 [ 36 0 0 0 110 111 119 40 41 ]}";
-        assertEquals(List.of("now()", "CURRENT_DATE"),
-                TimeTokenScanner.scanQueryTree(tree, Map.of(1299L, "now"), Set.of(1082L, 1083L, 1114L, 1184L, 1266L)));
     }
 
     @Test
