@@ -87,7 +87,8 @@ GRANT EXECUTE ON FUNCTION audit._require_view(regclass, text) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._require_registered(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._definition_hash(text, oid) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._matview_modifications(oid) TO mvcert_reader;
-GRANT EXECUTE ON FUNCTION audit._function_identity(oid), audit._function_body_hash(oid) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._function_identity(oid), audit._function_signature(oid), audit._function_body_hash(oid)
+    TO mvcert_reader;
 -- Operator (the engine's role): certification history, registry and baseline captures are
 -- written only through these SECURITY DEFINER functions; no role has write grants on the
 -- tables (audit.certification, audit.check_result, audit.registry, audit.certified_object,

@@ -1,6 +1,7 @@
 package dev.mvcert.engine.certify;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,7 +72,9 @@ final class NodeTree {
     record Datum(int length, byte[] bytes) {}
 
     private final String text;
-    private int pos;
+    /** The current token: text[start, end). */
+    private int start;
+    private int end;
 
     private NodeTree(String text) {
         this.text = text;
@@ -83,76 +86,85 @@ final class NodeTree {
             return null;
         }
         NodeTree reader = new NodeTree(text);
-        Object value = reader.value(reader.token());
-        if (reader.token() != null) {
+        if (!reader.advance()) {
+            return null;
+        }
+        Object value = reader.value();
+        if (reader.advance()) {
             throw reader.error("text after the end of the tree");
         }
         return value;
     }
 
-    /** Calls {@code visit} for every node in {@code tree}, parents before children. */
+    /** Calls {@code visit} for every node in {@code tree}, parents before children, in the order written. */
     static void forEachNode(Object tree, Consumer<Node> visit) {
-        List<Object> pending = new ArrayList<>();
-        pending.add(tree);
-        while (!pending.isEmpty()) {
-            Object value = pending.remove(pending.size() - 1);
-            if (value instanceof Node node) {
-                visit.accept(node);
-                List<Object> children = new ArrayList<>(node.fields().values());
-                Collections.reverse(children);
-                pending.addAll(children);
-            } else if (value instanceof List<?> list) {
-                for (int i = list.size() - 1; i >= 0; i--) {
-                    pending.add(list.get(i));
+        if (tree instanceof Node node) {
+            visit.accept(node);
+            for (Object child : node.fields().values()) {
+                if (child instanceof Node || child instanceof List) {
+                    forEachNode(child, visit);
+                }
+            }
+        } else if (tree instanceof List<?> list) {
+            for (Object item : list) {
+                if (item instanceof Node || item instanceof List) {
+                    forEachNode(item, visit);
                 }
             }
         }
     }
 
-    private Object value(String token) {
-        if (token == null) {
-            throw error("unexpected end of the tree");
+    /** The value starting at the current token. */
+    private Object value() {
+        char c = text.charAt(start);
+        if (end - start == 1 && (c == '{' || c == '(')) {
+            return c == '{' ? node() : list();
         }
-        return switch (token) {
-            case "{" -> node();
-            case "(" -> list();
-            case "<>" -> null;
-            case ")", "}" -> throw error("unexpected '" + token + "'");
-            default -> unescape(token);
-        };
+        if (end - start == 1 && (c == ')' || c == '}')) {
+            throw error("unexpected '" + c + "'");
+        }
+        if (end - start == 2 && c == '<' && text.charAt(start + 1) == '>') {
+            return null;
+        }
+        return unescape(text.substring(start, end));
     }
 
     private Node node() {
-        String type = token();
-        if (type == null || type.equals("}")) {
+        if (!advance() || isSymbol('}')) {
             throw error("node without a type");
         }
+        String type = text.substring(start, end);
         Map<String, Object> fields = new LinkedHashMap<>();
-        String token = token();
-        while (token != null && !token.equals("}")) {
-            if (!token.startsWith(":")) {
-                throw error("expected a field of " + type + ", found '" + token + "'");
+        boolean more = advance();
+        while (more && !isSymbol('}')) {
+            if (text.charAt(start) != ':') {
+                throw error("expected a field of " + type + ", found '" + text.substring(start, end) + "'");
             }
-            String field = token.substring(1);
+            String field = text.substring(start + 1, end);
+            if (!advance()) {
+                more = false;
+                break;
+            }
             if (field.equals("constvalue")) {
                 fields.put(field, datum());
-                token = token();
+                more = advance();
                 continue;
             }
-            fields.put(field, value(token()));
-            token = token();
+            Object value = value();
+            more = advance();
             // plan nodes write arrays as several bare numbers after one field name
-            if (token != null && !token.equals("}") && !token.startsWith(":")) {
+            if (more && !isSymbol('}') && text.charAt(start) != ':') {
                 List<Object> values = new ArrayList<>();
-                values.add(fields.get(field));
-                while (token != null && !token.equals("}") && !token.startsWith(":")) {
-                    values.add(value(token));
-                    token = token();
+                values.add(value);
+                while (more && !isSymbol('}') && text.charAt(start) != ':') {
+                    values.add(value());
+                    more = advance();
                 }
-                fields.put(field, values);
+                value = values;
             }
+            fields.put(field, value);
         }
-        if (token == null) {
+        if (!more) {
             throw error("node " + type + " is not closed");
         }
         return new Node(type, fields);
@@ -160,63 +172,69 @@ final class NodeTree {
 
     private List<Object> list() {
         List<Object> items = new ArrayList<>();
-        String token = token();
-        while (token != null && !token.equals(")")) {
-            items.add(value(token));
-            token = token();
+        boolean more = advance();
+        while (more && !isSymbol(')')) {
+            items.add(value());
+            more = advance();
         }
-        if (token == null) {
+        if (!more) {
             throw error("list is not closed");
         }
         return items;
     }
 
+    /** {@code <>}, or a length followed by {@code [ b0 b1 ... ]}; the current token is the first. */
     private Datum datum() {
-        String length = token();
-        if ("<>".equals(length)) {
+        if (end - start == 2 && text.startsWith("<>", start)) {
             return null;
         }
-        if (!"[".equals(token())) {
+        int length = Integer.parseInt(text, start, end, 10);
+        if (!advance() || !isSymbol('[')) {
             throw error("constant value without '['");
         }
-        List<Byte> bytes = new ArrayList<>();
-        String token = token();
-        while (token != null && !token.equals("]")) {
-            bytes.add((byte) Integer.parseInt(token));
-            token = token();
+        byte[] bytes = new byte[16];
+        int count = 0;
+        while (advance() && !isSymbol(']')) {
+            if (count == bytes.length) {
+                bytes = Arrays.copyOf(bytes, count * 2);
+            }
+            bytes[count++] = (byte) Integer.parseInt(text, start, end, 10);
         }
-        if (token == null) {
+        if (start >= text.length() || !isSymbol(']')) {
             throw error("constant value is not closed");
         }
-        byte[] value = new byte[bytes.size()];
-        for (int i = 0; i < value.length; i++) {
-            value[i] = bytes.get(i);
-        }
-        return new Datum(Integer.parseInt(length), value);
+        return new Datum(length, Arrays.copyOf(bytes, count));
     }
 
-    /** The next raw token (escapes kept), or null at the end; as read.c's pg_strtok. */
-    private String token() {
-        while (pos < text.length() && isBlank(text.charAt(pos))) {
-            pos++;
+    /** Moves to the next token (escapes kept), as read.c's pg_strtok; false at the end. */
+    private boolean advance() {
+        int p = end;
+        while (p < text.length() && isBlank(text.charAt(p))) {
+            p++;
         }
-        if (pos >= text.length()) {
-            return null;
+        start = p;
+        if (p >= text.length()) {
+            end = p;
+            return false;
         }
-        char c = text.charAt(pos);
+        char c = text.charAt(p);
         if (c == '(' || c == ')' || c == '{' || c == '}') {
-            pos++;
-            return String.valueOf(c);
+            end = p + 1;
+            return true;
         }
-        int start = pos;
-        while (pos < text.length()) {
-            char d = text.charAt(pos);
+        while (p < text.length()) {
+            char d = text.charAt(p);
             if (isBlank(d) || d == '(' || d == ')' || d == '{' || d == '}') {
                 break;
             }
-            pos += d == '\\' && pos + 1 < text.length() ? 2 : 1;
+            p += d == '\\' && p + 1 < text.length() ? 2 : 1;
         }
-        return text.substring(start, pos);
+        end = p;
+        return true;
+    }
+
+    private boolean isSymbol(char symbol) {
+        return end - start == 1 && text.charAt(start) == symbol;
     }
 
     /** A token's value: backslashes removed, {@code "name"} (a String node) without its quotes. */
@@ -245,8 +263,8 @@ final class NodeTree {
     }
 
     private IllegalArgumentException error(String what) {
-        int from = Math.max(0, pos - 40);
-        return new IllegalArgumentException("node tree: " + what + " at offset " + pos + " near '"
-                + text.substring(from, Math.min(text.length(), pos + 20)) + "'");
+        int from = Math.max(0, start - 40);
+        return new IllegalArgumentException("node tree: " + what + " at offset " + start + " near '"
+                + text.substring(from, Math.min(text.length(), start + 20)) + "'");
     }
 }

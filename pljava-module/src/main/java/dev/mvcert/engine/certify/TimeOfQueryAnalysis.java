@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -94,7 +95,9 @@ final class TimeOfQueryAnalysis {
                    pg_catalog.concat_ws(' ', a.aggtransfn::oid, a.aggfinalfn::oid, a.aggcombinefn::oid, a.aggserialfn::oid,
                              a.aggdeserialfn::oid, a.aggmtransfn::oid, a.aggminvtransfn::oid, a.aggmfinalfn::oid),
                    CASE WHEN n.nspname NOT IN ('pg_catalog', 'information_schema')
-                        THEN audit._function_body_hash(p.oid) END
+                        THEN audit._function_body_hash(p.oid) END,
+                   CASE WHEN n.nspname NOT IN ('pg_catalog', 'information_schema')
+                        THEN audit._function_signature(p.oid) END
               FROM pg_catalog.pg_proc p
               JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
               JOIN pg_catalog.pg_language l ON l.oid = p.prolang
@@ -118,7 +121,7 @@ final class TimeOfQueryAnalysis {
     record Function(long oid, String name, String schema, String language, String kind, String source, String sqlBody,
                     String argumentDefaults, int argumentCount, int defaultCount, List<String> argumentNames,
                     String simpleName, String binary, boolean polymorphic, String resultType,
-                    List<Long> supportFunctions, String bodyHash) {
+                    List<Long> supportFunctions, String bodyHash, String signature) {
 
         boolean builtin() {
             return SYSTEM_SCHEMAS.contains(schema);
@@ -368,7 +371,8 @@ final class TimeOfQueryAnalysis {
                                 "an aggregate support function"));
                     }
                 } else if (f.readsClock()) {
-                    unit.findings.add("reads the clock (C function " + f.source() + ")");
+                    unit.findings.add("C function " + f.source() + (DATE_OFFSET_SYMBOLS.contains(f.source())
+                            ? ", whose result depends on the current date" : ", which reads the clock"));
                 } else if (f.language().equals("c") && !f.builtin()) {
                     unit.problems.add("it is a C function (" + f.binary() + ", symbol " + f.source()
                             + "), whose code cannot be read");
@@ -439,9 +443,9 @@ final class TimeOfQueryAnalysis {
         String tree;
         try (PreparedStatement ps = connection.prepareStatement(PARSE)) {
             ps.setLong(1, unit.function.oid());
-            ps.setString(2, unit.argumentTypes.isEmpty() ? null : oidArray(unit.argumentTypes));
-            ps.setString(3, statements);
-            ps.setString(4, variables);
+            setText(ps, 2, unit.argumentTypes.isEmpty() ? null : oidArray(unit.argumentTypes));
+            setText(ps, 3, statements);
+            setText(ps, 4, variables);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 tree = rs.getString(1);
@@ -465,6 +469,15 @@ final class TimeOfQueryAnalysis {
             calls.add(new PendingCall(unit, site, source.lineAt(site.location()), null));
         }
         return null;
+    }
+
+    /** PL/Java's statements want NULL set with its type. */
+    private static void setText(PreparedStatement ps, int index, String value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.VARCHAR);
+        } else {
+            ps.setString(index, value);
+        }
     }
 
     private void scanStored(Unit unit, String tree, String at) {
@@ -591,7 +604,7 @@ final class TimeOfQueryAnalysis {
                 found.add(new Function(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                         rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9), rs.getInt(10),
                         textArray(rs.getString(11)), rs.getString(12), rs.getString(13), rs.getBoolean(14), rs.getString(15),
-                        oids(rs.getString(16)), rs.getString(17)));
+                        oids(rs.getString(16)), rs.getString(17), rs.getString(18)));
             }
         }
         return found;

@@ -105,7 +105,8 @@ final class TimeOfQueryTokenCheck implements Check {
         if (!problems.isEmpty()) {
             String cannot = "function " + where + " cannot be analysed for time-of-query reads: " + String.join("; ", problems);
             Exemption exemption = exemptions.get(name);
-            String exempt = "SELECT audit.exempt_function(" + quote(name) + ", 'reviewed: <what was checked>');";
+            String exempt = "SELECT audit.exempt_function(" + quote(first.function.signature())
+                    + ", 'reviewed: <what was checked>');";
             if (exemption == null) {
                 failures.add(cannot + ". Make it readable (no dynamic SQL, SQL or PL/pgSQL), or review it and record an"
                         + " exemption for exactly this body: " + exempt);
