@@ -89,7 +89,12 @@ final class NodeTree {
         if (!reader.advance()) {
             return null;
         }
-        Object value = reader.value();
+        Object value;
+        try {
+            value = reader.value();
+        } catch (StackOverflowError e) {
+            throw new IllegalArgumentException("node tree: nested too deeply to read (" + text.length() + " characters)");
+        }
         if (reader.advance()) {
             throw reader.error("text after the end of the tree");
         }

@@ -205,7 +205,11 @@ final class TimeOfQueryAnalysis {
         for (Map.Entry<Long, String> view : views.entrySet()) {
             Unit unit = new Unit("view:" + view.getKey(), view.getValue(), null, List.of(), null);
             units.put(unit.key, unit);
-            scanStored(unit, trees.get(view.getKey()), "");
+            if (trees.get(view.getKey()) == null) {
+                unit.problems.add("its query tree was not found (dropped while certifying?)");
+            } else {
+                scanStored(unit, trees.get(view.getKey()), "");
+            }
         }
         loadFunctions(closureFunctions);
         List<Function> deferred = new ArrayList<>();

@@ -68,11 +68,18 @@ final class TimeOfQueryTokenCheck implements Check {
             if (unit.function == null) {
                 ClosureObject view = viewObjects.get(Long.parseLong(unit.key.substring("view:".length())));
                 Set<String> found = findings(unit, analysis);
-                results.add(found.isEmpty()
+                List<String> failures = new ArrayList<>();
+                if (!found.isEmpty()) {
+                    failures.add(view.kind() + " " + closure.pathTo(view.name()) + " uses " + String.join(", ", found)
+                            + "; refactor to anchor-based logic (a day column or an as-of parameter)");
+                }
+                if (!unit.problems.isEmpty()) {
+                    failures.add(view.kind() + " " + closure.pathTo(view.name()) + " cannot be analysed for time-of-query reads: "
+                            + String.join("; ", unit.problems));
+                }
+                results.add(failures.isEmpty()
                         ? CheckResult.pass(NAME, view.name(), "no time-of-query read in the " + view.kind())
-                        : CheckResult.fail(NAME, view.name(), view.kind() + " " + closure.pathTo(view.name())
-                                + " uses " + String.join(", ", found)
-                                + "; refactor to anchor-based logic (a day column or an as-of parameter)"));
+                        : CheckResult.fail(NAME, view.name(), String.join("; ", failures)));
             } else if (!unit.builtin()) {
                 byFunction.computeIfAbsent(unit.function.oid(), k -> new ArrayList<>()).add(unit);
             }

@@ -76,5 +76,8 @@ class NodeTreeTest {
         assertThrows(IllegalArgumentException.class, () -> NodeTree.parse("{CONST :constvalue 4 [ 1 2"));
         assertThrows(IllegalArgumentException.class, () -> NodeTree.parse("(1) 2"));
         assertNull(NodeTree.parse(""));
+        String deep = "{A :x ".repeat(200_000) + "1" + "}".repeat(200_000);
+        IllegalArgumentException tooDeep = assertThrows(IllegalArgumentException.class, () -> NodeTree.parse(deep));
+        assertTrue(tooDeep.getMessage().contains("nested too deeply"), tooDeep.getMessage());
     }
 }

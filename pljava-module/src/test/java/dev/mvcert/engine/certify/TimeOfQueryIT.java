@@ -215,10 +215,13 @@ class TimeOfQueryIT {
 
     @Test
     void timetzAtTimeZoneDependsOnTheDateButTimestamptzAtTimeZoneDoesNot() throws SQLException {
-        view("tq.zone_v", "SELECT listing_id, opens AT TIME ZONE 'Europe/Berlin' AS opens_berlin,"
+        view("tq.zone_v", "SELECT listing_id, opens AT TIME ZONE 'Europe/Berlin' AS opens_berlin, listed_at::time::timetz AS local_opens,"
                 + " anchor_day::timestamptz AT TIME ZONE 'Europe/Berlin' AS anchor_berlin FROM tq.listing");
         CheckResult v = result("tq.zone_v", "tq.zone_v");
         assertTrue(v.detail().contains("pg_catalog.timezone(text, time with time zone) (its result depends on the current date"),
+                v.detail());
+        // a time becomes a time with time zone at today's offset too
+        assertTrue(v.detail().contains("pg_catalog.timetz(time without time zone) (its result depends on the current date"),
                 v.detail());
         assertFalse(v.detail().contains("timestamp with time zone)"), v.detail());
     }
