@@ -32,12 +32,13 @@ DECLARE
     v_types         oid[];
     v_modes         "char"[];
     v_names         text[];
-    v_element       oid;
-    v_range         oid;
-    v_multirange    oid;
-    v_compatible    oid;
-    v_compat_range  oid;
-    v_compat_multi  oid;
+    -- per family: what anyelement, anyrange and anymultirange stand for
+    v_element       oid[] := '{NULL,NULL}';
+    v_range         oid[] := '{NULL,NULL}';
+    v_multirange    oid[] := '{NULL,NULL}';
+    v_families      integer[] := '{}';
+    v_kinds         text[] := '{}';
+    v_family        integer;
     v_actual        oid;
     v_type          oid;
     v_input         integer := 0;
@@ -75,67 +76,55 @@ BEGIN
     v_modes := v_proc.modes;
     v_names := v_proc.names;
 
-    -- What the polymorphic types stand for at this call, from the types of its arguments.
+    -- Polymorphic types by family (1: anyelement and kin, 2: anycompatible and kin) and kind
+    -- (element, array, range, multirange); position 0 is the result type.
+    FOR i IN 0 .. COALESCE(pg_catalog.cardinality(v_types), 0) LOOP
+        v_polymorphic := (CASE WHEN i OPERATOR(pg_catalog.=) 0 THEN v_proc.prorettype ELSE v_types[i] END)::regtype::text;
+        v_families[i] := CASE WHEN v_polymorphic OPERATOR(pg_catalog.~~) 'anycompatible%' THEN 2 ELSE 1 END;
+        v_kinds[i] := CASE pg_catalog.replace(v_polymorphic, 'anycompatible', 'any')
+                          WHEN 'any' THEN 'element' WHEN 'anyelement' THEN 'element' WHEN 'anynonarray' THEN 'element'
+                          WHEN 'anyenum' THEN 'element' WHEN 'anyarray' THEN 'array' WHEN 'anyrange' THEN 'range'
+                          WHEN 'anymultirange' THEN 'multirange' END;
+    END LOOP;
+    -- What they stand for at this call, from the types of its arguments.
     FOR i IN 1 .. COALESCE(pg_catalog.cardinality(v_types), 0) LOOP
         CONTINUE WHEN v_modes IS NOT NULL AND v_modes[i] OPERATOR(pg_catalog.=) ANY (ARRAY['o', 't']::"char"[]);
         v_input := v_input OPERATOR(pg_catalog.+) 1;
         v_actual := NULLIF(p_argument_types[v_input], 0);
-        CONTINUE WHEN v_actual IS NULL;
-        CASE v_types[i]::regtype::text
-            WHEN 'anyelement', 'anynonarray', 'anyenum' THEN
-                v_element := COALESCE(v_element, v_actual);
-            WHEN 'anyarray' THEN
-                v_element := COALESCE(v_element, (SELECT NULLIF(t.typelem, 0) FROM pg_catalog.pg_type t
-                                                   WHERE t.oid OPERATOR(pg_catalog.=) v_actual));
-            WHEN 'anyrange' THEN
-                v_range := COALESCE(v_range, v_actual);
-            WHEN 'anymultirange' THEN
-                v_multirange := COALESCE(v_multirange, v_actual);
-            WHEN 'anycompatible', 'anycompatiblenonarray' THEN
-                v_compatible := COALESCE(v_compatible, v_actual);
-            WHEN 'anycompatiblearray' THEN
-                v_compatible := COALESCE(v_compatible, (SELECT NULLIF(t.typelem, 0) FROM pg_catalog.pg_type t
-                                                         WHERE t.oid OPERATOR(pg_catalog.=) v_actual));
-            WHEN 'anycompatiblerange' THEN
-                v_compat_range := COALESCE(v_compat_range, v_actual);
-            WHEN 'anycompatiblemultirange' THEN
-                v_compat_multi := COALESCE(v_compat_multi, v_actual);
+        CONTINUE WHEN v_actual IS NULL OR v_kinds[i] IS NULL;
+        v_family := v_families[i];
+        CASE v_kinds[i]
+            WHEN 'element' THEN
+                v_element[v_family] := COALESCE(v_element[v_family], v_actual);
+            WHEN 'array' THEN
+                v_element[v_family] := COALESCE(v_element[v_family], (SELECT NULLIF(t.typelem, 0) FROM pg_catalog.pg_type t
+                                                                     WHERE t.oid OPERATOR(pg_catalog.=) v_actual));
+            WHEN 'range' THEN
+                v_range[v_family] := COALESCE(v_range[v_family], v_actual);
             ELSE
-                NULL;
+                v_multirange[v_family] := COALESCE(v_multirange[v_family], v_actual);
         END CASE;
     END LOOP;
-    v_range := COALESCE(v_range, (SELECT r.rngtypid FROM pg_catalog.pg_range r
-                                   WHERE r.rngmultitypid OPERATOR(pg_catalog.=) v_multirange));
-    v_multirange := COALESCE(v_multirange, (SELECT r.rngmultitypid FROM pg_catalog.pg_range r
-                                             WHERE r.rngtypid OPERATOR(pg_catalog.=) v_range));
-    v_element := COALESCE(v_element, (SELECT r.rngsubtype FROM pg_catalog.pg_range r
-                                       WHERE r.rngtypid OPERATOR(pg_catalog.=) v_range));
-    v_compat_range := COALESCE(v_compat_range, (SELECT r.rngtypid FROM pg_catalog.pg_range r
-                                                 WHERE r.rngmultitypid OPERATOR(pg_catalog.=) v_compat_multi));
-    v_compat_multi := COALESCE(v_compat_multi, (SELECT r.rngmultitypid FROM pg_catalog.pg_range r
-                                                 WHERE r.rngtypid OPERATOR(pg_catalog.=) v_compat_range));
-    v_compatible := COALESCE(v_compatible, (SELECT r.rngsubtype FROM pg_catalog.pg_range r
-                                             WHERE r.rngtypid OPERATOR(pg_catalog.=) v_compat_range));
+    FOR f IN 1 .. 2 LOOP
+        v_range[f] := COALESCE(v_range[f], (SELECT r.rngtypid FROM pg_catalog.pg_range r
+                                             WHERE r.rngmultitypid OPERATOR(pg_catalog.=) v_multirange[f]));
+        v_multirange[f] := COALESCE(v_multirange[f], (SELECT r.rngmultitypid FROM pg_catalog.pg_range r
+                                                       WHERE r.rngtypid OPERATOR(pg_catalog.=) v_range[f]));
+        v_element[f] := COALESCE(v_element[f], (SELECT r.rngsubtype FROM pg_catalog.pg_range r
+                                                 WHERE r.rngtypid OPERATOR(pg_catalog.=) v_range[f]));
+    END LOOP;
 
     -- Parameters of the clone, polymorphic types replaced by what they stand for.
     FOR i IN 0 .. COALESCE(pg_catalog.cardinality(v_types), 0) LOOP
-        -- i = 0 is the result type
         v_type := CASE WHEN i OPERATOR(pg_catalog.=) 0 THEN v_proc.prorettype ELSE v_types[i] END;
         v_polymorphic := v_type::regtype::text;
-        v_type := CASE v_polymorphic
-                      WHEN 'anyelement' THEN v_element
-                      WHEN 'anynonarray' THEN v_element
-                      WHEN 'anyenum' THEN v_element
-                      WHEN 'anyarray' THEN (SELECT NULLIF(t.typarray, 0) FROM pg_catalog.pg_type t
-                                             WHERE t.oid OPERATOR(pg_catalog.=) v_element)
-                      WHEN 'anyrange' THEN v_range
-                      WHEN 'anymultirange' THEN v_multirange
-                      WHEN 'anycompatible' THEN v_compatible
-                      WHEN 'anycompatiblenonarray' THEN v_compatible
-                      WHEN 'anycompatiblearray' THEN (SELECT NULLIF(t.typarray, 0) FROM pg_catalog.pg_type t
-                                                       WHERE t.oid OPERATOR(pg_catalog.=) v_compatible)
-                      WHEN 'anycompatiblerange' THEN v_compat_range
-                      WHEN 'anycompatiblemultirange' THEN v_compat_multi
+        v_family := v_families[i];
+        v_type := CASE v_kinds[i]
+                      WHEN 'element' THEN v_element[v_family]
+                      WHEN 'array' THEN (SELECT NULLIF(t.typarray, 0) FROM pg_catalog.pg_type t
+                                          WHERE t.oid OPERATOR(pg_catalog.=) v_element[v_family])
+                      WHEN 'range' THEN v_range[v_family]
+                      WHEN 'multirange' THEN v_multirange[v_family]
                       ELSE v_type
                   END;
         IF v_type IS NULL THEN
