@@ -322,8 +322,12 @@ final class TimeOfQueryAnalysis {
     /** The defaults of callee's parameters (0-based) a call leaves out: evaluated in the caller, at every call. */
     private void defaultsTaken(Unit caller, Function callee, Set<Integer> parameters, String at) {
         int firstDefault = callee.argumentCount() - callee.defaultCount();
+        if (callee.argumentDefaults() == null || parameters.isEmpty()) {
+            return;
+        }
         Object tree = defaults.computeIfAbsent(callee.oid(), oid -> parseOrNull(callee.argumentDefaults()));
         if (!(tree instanceof List<?> list)) {
+            caller.problems.add("the parameter defaults of " + callee.name() + " cannot be read");
             return;
         }
         for (int p : parameters) {

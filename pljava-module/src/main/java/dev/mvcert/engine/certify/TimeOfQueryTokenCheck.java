@@ -96,10 +96,10 @@ final class TimeOfQueryTokenCheck implements Check {
         String name = first.name;
         Set<String> found = new LinkedHashSet<>();
         Set<String> problems = new LinkedHashSet<>();
+        // a polymorphic function read at the argument types of several calls: what any of them finds
         for (Unit unit : variants) {
-            String when = unit.argumentTypes.isEmpty() || variants.size() == 1 ? "" : " (called with types " + unit.argumentTypes + ")";
-            findings(unit, analysis).forEach(f -> found.add(f + when));
-            unit.problems.forEach(p -> problems.add(p + when));
+            found.addAll(findings(unit, analysis));
+            problems.addAll(unit.problems);
         }
         String where = path(first, closure)
                 + (closure.get(name) == null && first.calledBy != null ? " (called by " + first.calledBy.name + ")" : "");

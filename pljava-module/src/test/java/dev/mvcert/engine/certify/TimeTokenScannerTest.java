@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,18 @@ class TimeTokenScannerTest {
                        $q$ SELECT now() $q$ AS dynamic, x.current_date_col, t.now_at, 'now' AS label, ml.now(1)
                   FROM t""";
         assertEquals(List.of(), TimeTokenScanner.scanSource(body));
+    }
+
+    @Test
+    void aPartInDoubtReportsEveryClockStringButOnlyInsideThePart() {
+        String body = "SELECT 'now' AS label;\nIF r.day > 'today' THEN x := 'epoch'; END IF;\nv := 'tomorrow';";
+        int from = body.indexOf("IF");
+        int to = body.indexOf("END IF");
+        assertEquals(List.of("'today' (in SQL PostgreSQL could not parse here, so it may become a date/time value) at line 2"),
+                TimeTokenScanner.scan(body, from, to, true));
+        assertEquals(List.of(), TimeTokenScanner.scan(body, from, to, false));
+        assertEquals(Map.of(new TimeTokenScanner.Call("ml", "f"), 2),
+                TimeTokenScanner.calledFunctions("SELECT g(1);\nSELECT ml.f(2)", 12, 27));
     }
 
     @Test
