@@ -5,8 +5,8 @@
 -- BEGIN ATOMIC body, reads the parse tree PostgreSQL stored for it (prosqlbody) and undoes
 -- the clone (the work runs in a subtransaction that is always rolled back).
 --
--- Without p_statements the clone is the function itself: its parameters and result, its text
--- body. With p_statements (SQL that a PL/pgSQL body runs, one statement after another) the
+-- Without p_statements the clone is the function itself: its input parameters and result,
+-- its text body. With p_statements (SQL that a PL/pgSQL body runs, one statement after another) the
 -- clone takes every parameter of the function as an input, plus p_variables
 -- ([{"name": "v_day", "type": "date"}, ...], the PL/pgSQL variables those statements use),
 -- returns void, and its body is p_statements. p_argument_types are the types a call passes
@@ -137,12 +137,12 @@ BEGIN
                          OPERATOR(pg_catalog.||) pg_catalog.format_type(v_type, NULL);
             CONTINUE;
         END IF;
+        -- a clone of a SQL function takes its inputs only: its body cannot name OUT parameters
+        -- (and PostgreSQL 15 does not resolve an INOUT name after an OUT one in BEGIN ATOMIC)
+        CONTINUE WHEN p_statements IS NULL AND v_modes IS NOT NULL
+                  AND v_modes[i] OPERATOR(pg_catalog.=) ANY (ARRAY['o', 't']::"char"[]);
         v_declarations := v_declarations OPERATOR(pg_catalog.||) pg_catalog.concat_ws(' ',
-            CASE WHEN p_statements IS NOT NULL OR v_modes IS NULL THEN NULL
-                 ELSE CASE v_modes[i] WHEN 'o' THEN 'OUT' WHEN 't' THEN 'OUT' WHEN 'b' THEN 'INOUT'
-                                      WHEN 'v' THEN 'VARIADIC' END END,
-            pg_catalog.quote_ident(NULLIF(v_names[i], '')),
-            pg_catalog.format_type(v_type, NULL));
+            pg_catalog.quote_ident(NULLIF(v_names[i], '')), pg_catalog.format_type(v_type, NULL));
         IF NULLIF(v_names[i], '') IS NOT NULL THEN
             v_taken := v_taken OPERATOR(pg_catalog.||) v_names[i];
         END IF;

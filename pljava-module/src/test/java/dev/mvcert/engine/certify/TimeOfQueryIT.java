@@ -123,6 +123,22 @@ class TimeOfQueryIT {
     }
 
     @Test
+    void bodiesOfFunctionsWithOutInoutTableAndVariadicParametersAreParsed() throws SQLException {
+        db.execute("""
+                CREATE FUNCTION tq.shape(p date, OUT a int, INOUT b date) LANGUAGE sql STABLE AS $$
+                  SELECT 1, b + (p - 'today'::date) $$;
+                CREATE FUNCTION tq.days(VARIADIC p date[]) RETURNS TABLE (d date, n int) LANGUAGE sql STABLE AS $$
+                  SELECT x, 1 FROM unnest(p) AS x WHERE x > 'yesterday' $$;
+                """);
+        view("tq.shapes_v", "SELECT listing_id, (tq.shape(anchor_day, anchor_day)).a,"
+                + " (SELECT count(*) FROM tq.days(anchor_day, anchor_day)) AS n FROM tq.listing");
+        CheckResult shape = result("tq.shapes_v", "tq.shape(p date, OUT a integer, INOUT b date)");
+        assertTrue(shape.detail().contains("uses 'today' as a date/time value (date) at line 2"), shape.detail());
+        CheckResult days = result("tq.shapes_v", "tq.days(VARIADIC p date[])");
+        assertTrue(days.detail().contains("uses 'yesterday' as a date/time value (date) at line 2"), days.detail());
+    }
+
+    @Test
     void aSpecialStringComparedWithTextIsText() throws SQLException {
         db.execute("""
                 CREATE FUNCTION tq.is_current(p_status text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
