@@ -232,7 +232,7 @@ final class TimeOfQueryAnalysis {
         return units.values();
     }
 
-    /** Why a built-in function depends on the time of the query, or null. */
+    /** Why a built-in function depends on the time of the query (or may: it cannot be read), or null. */
     String builtinReason(Unit unit) {
         return reason(unit, new HashSet<>());
     }
@@ -531,6 +531,9 @@ final class TimeOfQueryAnalysis {
                     : "it reads the clock";
         } else if (!unit.findings.isEmpty()) {
             reason = "its body reads " + String.join(", ", unit.findings);
+        } else if (!unit.problems.isEmpty()) {
+            // a system function nobody can read (an extension's, installed in pg_catalog): fail closed where it is called
+            reason = "it cannot be analysed: " + String.join("; ", unit.problems);
         } else {
             for (Call call : unit.calls) {
                 String inner = call.callee().builtin() ? reason(call.callee(), visiting) : null;

@@ -359,6 +359,25 @@ class TimeOfQueryIT {
     }
 
     @Test
+    void aSystemFunctionThatCannotBeReadFailsWhereItIsCalled() throws SQLException {
+        // what an extension installed into pg_catalog may look like
+        db.execute("""
+                CREATE FUNCTION pg_catalog.tq_ext_count(p_table text) RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+                DECLARE v bigint;
+                BEGIN EXECUTE 'SELECT count(*) FROM ' || p_table INTO v; RETURN v; END $$;
+                """);
+        try {
+            view("tq.ext_v", "SELECT listing_id, pg_catalog.tq_ext_count('tq.listing') FROM tq.listing");
+            CheckResult v = result("tq.ext_v", "tq.ext_v");
+            assertFalse(v.passed());
+            assertTrue(v.detail().contains("pg_catalog.tq_ext_count(p_table text) (it cannot be analysed: it runs dynamic SQL"),
+                    v.detail());
+        } finally {
+            db.execute("DROP VIEW IF EXISTS tq.ext_v; DROP FUNCTION pg_catalog.tq_ext_count(text)");
+        }
+    }
+
+    @Test
     void aBodyThatWouldEndTheProbeEarlyIsRefusedAndItsExtraStatementNeverRuns() throws SQLException {
         db.execute("""
                 SET check_function_bodies = off;
