@@ -91,6 +91,8 @@ GRANT EXECUTE ON FUNCTION audit._require_view(regclass, text) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._require_registered(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._definition_hash(text, oid) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._matview_modifications(oid) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._function_identity(oid), audit._function_signature(oid), audit._function_body_hash(oid)
+    TO mvcert_reader;
 -- Operator (the engine's role): certification history, registry and baseline captures are
 -- written only through these SECURITY DEFINER functions; no role has write grants on the
 -- tables (audit.certification, audit.check_result, audit.registry, audit.certified_object,
@@ -100,6 +102,8 @@ GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text, pg_catalog.
 GRANT EXECUTE ON FUNCTION audit._record_baseline_capture(regclass, text, jsonb) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.mark_stale(regclass, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._invalidate(oid, oid, text, bigint) TO mvcert_operator;
+-- time_of_query_token lets PostgreSQL parse function bodies (a temporary clone, rolled back).
+GRANT EXECUTE ON FUNCTION audit._parse_sql_body(regprocedure, oid[], text, jsonb) TO mvcert_operator, mvcert_agent;
 -- Admin: rules, baseline acceptance (the reviewed step), guarded views.
 GRANT EXECUTE ON FUNCTION audit.accept_baseline(bigint, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.add_deny_rule(regclass, text, text, text) TO mvcert_admin;
@@ -107,6 +111,8 @@ GRANT EXECUTE ON FUNCTION audit.add_gate_rule(regclass, text, text, text) TO mvc
 GRANT EXECUTE ON FUNCTION audit.add_sql_assertion(regclass, text, text, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.set_hash_days(regclass, date[]) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.create_guarded_view(regclass, text, interval, boolean) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.exempt_function(regprocedure, text) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.revoke_exemption(regprocedure) TO mvcert_admin;
 -- Admins may also write rules directly; the engine still refuses rule SQL that is not exactly
 -- one query before running it (audit._require_single_query).
 GRANT INSERT, UPDATE, DELETE ON audit.deny_rule, audit.gate_rule, audit.sql_assertion, audit.hash_day TO mvcert_admin;

@@ -175,6 +175,9 @@ class AccessControlIT {
             denied(s, "SELECT audit.set_breaker_policy(NULL, 1)");
             denied(s, "SELECT audit.create_guarded_view('acl.features_v', 'acl.op_guarded_v', interval '1 day')");
             denied(s, "SELECT * FROM audit.claim_request('operator-pretending')");
+            denied(s, "SELECT audit.exempt_function('pg_catalog.lower(text)', 'operator exempts')");
+            denied(s, "INSERT INTO audit.analysis_exemption (function_identity, body_hash, exempted_by, exempted_at, note)"
+                    + " VALUES ('x', 'y', 'z', now(), 'forged')");
         }
         assertEquals(null, db.queryValue(String.class, "SELECT accepted_by FROM audit.baseline_capture WHERE capture_id = ?", capture));
     }
@@ -193,6 +196,8 @@ class AccessControlIT {
             allowed(s, "SELECT audit.set_breaker_policy('acl.base_mv', 5, interval '1 minute')");
             allowed(s, "SELECT audit.accept_baseline(" + capture + ", 'reviewed by admin')");
             allowed(s, "SELECT audit.request_run('acl.other_v')");
+            allowed(s, "SELECT audit.exempt_function('pg_catalog.upper(text)', 'reviewed by admin')");
+            allowed(s, "SELECT audit.revoke_exemption('pg_catalog.upper(text)')");
         }
         assertEquals("hard_admin", db.queryValue(String.class, "SELECT accepted_by FROM audit.baseline_capture WHERE capture_id = ?", capture));
     }
@@ -306,6 +311,8 @@ class AccessControlIT {
                     "SELECT audit.reap_abandoned()",
                     "SELECT audit.agent_stopped('trap-agent')",
                     "SELECT audit.mark_stale('acl.other_v', 'trap')",
+                    "SELECT audit.exempt_function('pg_catalog.lower(text)', 'trap')",
+                    "SELECT audit.revoke_exemption('pg_catalog.lower(text)')",
                     "SELECT * FROM audit.closure('acl.features_v')",
                     "SELECT * FROM audit.refresh_plan('acl.features_v')")) {
                 allowed(s, call);

@@ -131,6 +131,12 @@ class BadInputIT {
                 c("accept_baseline: accepting a capture twice", "SELECT audit.accept_baseline({accepted_capture}, 'again')", "55000", "{accepted_capture}"),
                 c("accept_baseline: unknown capture", "SELECT audit.accept_baseline(987654321, 'reviewed')", "P0002", "987654321"),
                 c("accept_baseline: blank note", "SELECT audit.accept_baseline({open_capture}, '   ')", "22023", "needs a note"),
+                // analysis exemptions
+                c("exempt_function: NULL function", "SELECT audit.exempt_function(NULL, 'reviewed')", "22004", "must not be NULL"),
+                c("exempt_function: blank note", "SELECT audit.exempt_function('pg_catalog.lower(text)', '  ')", "22023", "pg_catalog.lower(text)"),
+                c("exempt_function: unknown function", "SELECT audit.exempt_function('bad.no_such_fn(integer)', 'reviewed')", "42883", "bad.no_such_fn"),
+                c("exempt_function: SQL fragment is not a function", "SELECT audit.exempt_function('lower(text); DROP TABLE bad.victim', 'x')", "22P02", "right parenthesis"),
+                c("revoke_exemption: nothing to revoke", "SELECT audit.revoke_exemption('pg_catalog.lower(text)')", "P0002", "pg_catalog.lower(text)"),
                 c("mark_stale: blank reason", "SELECT audit.mark_stale('bad.features_v', '')", "22023", "bad.features_v"),
                 // guarded views
                 c("create_guarded_view: unqualified name", "SELECT audit.create_guarded_view('bad.features_v', 'guarded', interval '1 day')", "42602", "guarded"),

@@ -125,6 +125,47 @@ class InDatabaseEngineIT {
         assertEquals("CERTIFIED", db.queryValue(String.class, "SELECT audit.certify('ml.store_v')"));
     }
 
+    /** A change to the pipeline, its undoing, and whether the target certifies with it. */
+    private record Scenario(String change, String undo, boolean certifies) {}
+
+    @Test
+    void timeOfQueryClassesAreDecidedTheSameInDatabase() throws SQLException {
+        SmallPipeline.createCertifiable(db);
+        db.execute("""
+                CREATE FUNCTION ml.days_ago(p_day date, asof date DEFAULT current_date) RETURNS integer
+                  LANGUAGE sql IMMUTABLE AS 'SELECT asof - p_day';
+                CREATE FUNCTION ml.cutoff(p_label text) RETURNS date LANGUAGE sql STABLE AS 'SELECT now()::date';
+                """);
+        String dynamicCutoff = SmallPipeline.CUTOFF.replace("RETURN date '2100", "EXECUTE 'SELECT 1'; RETURN date '2100");
+        Map<String, Scenario> scenarios = new LinkedHashMap<>();
+        scenarios.put("built-in reading the clock in its body", new Scenario(SmallPipeline.FEATURES_V.replace("ml.as_of_day()",
+                "ml.as_of_day() AND age(b.anchor_day::timestamp) IS NOT NULL"), SmallPipeline.FEATURES_V, false));
+        scenarios.put("default of a called function", new Scenario(SmallPipeline.FEATURES_V.replace("ml.as_of_day()",
+                "ml.as_of_day() AND ml.days_ago(b.anchor_day) IS NOT NULL"), SmallPipeline.FEATURES_V, false));
+        scenarios.put("'tomorrow' assigned to a date variable", new Scenario(SmallPipeline.CUTOFF.replace("BEGIN",
+                "DECLARE v_day date; BEGIN v_day := 'tomorrow';"), SmallPipeline.CUTOFF, false));
+        scenarios.put("dynamic SQL", new Scenario(dynamicCutoff, SmallPipeline.CUTOFF, false));
+        scenarios.put("dynamic SQL exempted after review", new Scenario(dynamicCutoff
+                + "; SELECT audit.exempt_function('ml.cutoff()', 'reviewed: a constant query')",
+                SmallPipeline.CUTOFF + "; SELECT audit.revoke_exemption('ml.cutoff()')", true));
+        scenarios.put("an overload reading the clock that is never called", new Scenario("SELECT 1", "SELECT 1", true));
+        for (Map.Entry<String, Scenario> scenario : scenarios.entrySet()) {
+            db.execute(scenario.getValue().change());
+            CertificationResult overJdbc = SmallPipeline.certify(db);
+            List<String> jdbcOutcome = outcome(overJdbc.certificationId());
+            String status = db.queryValue(String.class, "SELECT audit.certify('ml.store_v')");
+            long inDatabaseId = db.queryValue(Long.class, "SELECT max(certification_id) FROM audit.certification");
+            assertEquals(overJdbc.status().name(), status, scenario.getKey());
+            assertEquals(jdbcOutcome, outcome(inDatabaseId), scenario.getKey());
+            assertEquals(scenario.getValue().certifies(), overJdbc.certified(), scenario.getKey() + ": " + overJdbc.failureSummary());
+            assertTrue(overJdbc.certified() || overJdbc.failures().stream().anyMatch(f -> f.check().equals("time_of_query_token")),
+                    scenario.getKey() + ": " + overJdbc.failureSummary());
+            db.execute(scenario.getValue().undo());
+        }
+        db.execute("DROP FUNCTION ml.days_ago(date, date); DROP FUNCTION ml.cutoff(text)");
+        assertEquals("CERTIFIED", db.queryValue(String.class, "SELECT audit.certify('ml.store_v')"));
+    }
+
     @Test
     void captureBaselinesRecordsACaptureThatOnlyAcceptChangesTheBaseline() throws SQLException {
         SmallPipeline.createCertifiable(db);
