@@ -235,6 +235,7 @@ public final class RunExecutor {
             RetryPolicy.Decision decision = retryPolicy.decide(result.retryable(), attempt, elapsed);
             if (!decision.retry()) {
                 if (decision.reason() == RetryPolicy.GiveUp.BUDGET_EXCEEDED) {
+                    metrics.retryBudgetExceeded(view.matview());
                     MDC.put("alert", "retry_budget_exceeded");
                     log.error(ALERT, "ALERT retry budget exceeded for {}: {} attempts in {} (max {} attempts, budget {}); last error {} {}: {}",
                             view.matview(), attempt, seconds(elapsed), retryPolicy.maxAttempts(), retryPolicy.budget(),
