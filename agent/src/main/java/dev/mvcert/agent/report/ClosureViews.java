@@ -48,7 +48,10 @@ final class ClosureViews {
             if (plan == null) {
                 return target ? "target (not a materialized view)" : "no longer in the plan";
             }
-            return plan.mode() + (plan.reason() == null || plan.reason().equals(plan.mode()) ? "" : " (" + plan.reason() + ")");
+            if (plan.reason() == null || plan.reason().startsWith(plan.mode())) {
+                return plan.reason() == null ? plan.mode() : plan.reason();
+            }
+            return plan.mode() + " (" + plan.reason() + ")";
         }
     }
 

@@ -149,7 +149,8 @@ public final class RunReportPage {
             if (!s.failingChecks().isEmpty()) {
                 h.append("<dt>failing checks</dt><dd>");
                 for (int i = 0; i < s.failingChecks().size(); i++) {
-                    h.append(i == 0 ? "" : ", ").append("<a href=\"#certification\">").append(escape(s.failingChecks().get(i))).append("</a>");
+                    h.append(i == 0 ? "" : ", ").append("<a href=\"#").append(firstFailure(s.failingChecks().get(i))).append("\">")
+                     .append(escape(s.failingChecks().get(i))).append("</a>");
                 }
                 h.append("</dd>");
             }
@@ -176,18 +177,34 @@ public final class RunReportPage {
         if (report.openBreakers().isEmpty()) {
             h.append("<p class=\"muted\">None of the closure's views has an open breaker.</p>");
         } else {
-            h.append("<table><thead><tr><th>view</th><th>state</th><th>failures</th><th>opened</th><th>trial after</th><th>last error</th></tr></thead><tbody>");
+            h.append("<ul class=\"plain\">");
             for (OpenBreaker b : report.openBreakers()) {
-                h.append("<tr data-view=\"").append(escape(b.matview())).append("\"><td>");
+                h.append("<li data-view=\"").append(escape(b.matview())).append("\">");
                 viewLink(h, b.matview());
-                h.append("</td><td>").append(badge(b.state(), "open".equals(b.state()) ? "bad" : "warn")).append("</td><td>")
-                 .append(b.consecutiveFailures()).append(" of ").append(b.threshold()).append("</td><td>").append(Html.time(b.openedAt()))
-                 .append("</td><td>").append(Html.time(b.trialAfter())).append("</td><td>").append(escape(Html.shorten(b.lastError(), 300)))
-                 .append("</td></tr>");
+                h.append(' ').append(badge(b.state(), "open".equals(b.state()) ? "bad" : "warn")).append(" after ")
+                 .append(b.consecutiveFailures()).append(" failed run").append(b.consecutiveFailures() == 1 ? "" : "s")
+                 .append(" (threshold ").append(b.threshold()).append("), opened ").append(Html.time(b.openedAt()));
+                if (b.trialAfter() != null) {
+                    h.append(", trial after ").append(Html.time(b.trialAfter()));
+                }
+                h.append("<br/><span class=\"muted\">").append(escape(Html.shorten(b.lastError(), 160))).append("</span></li>");
             }
-            h.append("</tbody></table><p class=\"muted\">Close one with <code>SELECT audit.reset_breaker('view')</code>.</p>");
+            h.append("</ul><p class=\"muted\">Close one with <code>SELECT audit.reset_breaker('view')</code>.</p>");
         }
         h.append("</div></div></section>");
+    }
+
+    /** The anchor of the first failed row of a check in the certification shown, else the section. */
+    private String firstFailure(String check) {
+        Certification c = report.certification();
+        if (c != null) {
+            for (Check k : c.checks()) {
+                if (!k.passed() && k.name().equals(check)) {
+                    return "check-" + k.ordinal();
+                }
+            }
+        }
+        return "certification";
     }
 
     private Map<ViewOutcome, Integer> outcomeCounts() {
@@ -220,11 +237,13 @@ public final class RunReportPage {
              .append(escape(o.symbol)).append(' ').append(escape(o.label)).append("</li>");
         }
         h.append("<li><span class=\"sw sw-edge\"></span>dashed orange edge: stale because of this input</li></ul>");
-        h.append("<div class=\"split\"><div class=\"graph-pane scroll\">").append(graph.svg(report.target())).append("</div>");
-        h.append("<div class=\"table-pane\" id=\"views\"><input id=\"views-filter\" type=\"search\" placeholder=\"filter views\""
-                + " aria-label=\"filter views\" hidden=\"hidden\"/>");
+        h.append("<div class=\"scroll\">").append(graph.svg(report.target())).append("</div></section>");
+        h.append("<section id=\"views\"><h2>Views</h2><p class=\"muted\">The closure graph as a table: every node with its outcome,"
+                + " mode and why, rows after refresh, attempts (linked to the timeline), how long the last attempt took and the"
+                + " median of its previous successful refreshes.</p><input id=\"views-filter\" type=\"search\""
+                + " placeholder=\"filter views by name\" aria-label=\"filter views by name\" hidden=\"hidden\"/><div class=\"table-pane\">");
         viewsTable(h);
-        h.append("</div></div></section>");
+        h.append("</div></section>");
     }
 
     private void viewsTable(StringBuilder h) {
@@ -450,15 +469,14 @@ public final class RunReportPage {
                 .sw-edge{border:0;border-top:2px dashed #ef6c00;height:0;vertical-align:3px;width:18px;border-radius:0}
                 .sw-bar{background:#90a4ae}.sw-retry{background:repeating-linear-gradient(45deg,#90a4ae 0 3px,#ffffff 3px 6px)}
                 .sw-critical{background:#ffffff;border:2.5px solid #000000}.sw-median{background:#ffffff;border:1px dashed #212121}
-                .split{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
                 .scroll{overflow:auto;max-width:100%}
-                .graph-pane{flex:1 1 560px;min-width:0}
-                .table-pane{flex:1 1 520px;min-width:0;max-height:760px;overflow:auto}
+                .table-pane{max-height:760px;overflow:auto}
                 #views-filter{margin:0 0 6px;padding:3px 6px;width:260px}
                 table{border-collapse:collapse;width:100%;font-size:12.5px}
                 caption{text-align:left;color:#607d8b;font-size:12px;padding:2px 0}
                 th,td{border-bottom:1px solid #eceff1;padding:3px 6px;text-align:left;vertical-align:top}
-                th{background:#eceff1;position:sticky;top:0}
+                th{background:#eceff1}
+                .table-pane th{position:sticky;top:0}
                 td.num{text-align:right;white-space:nowrap}
                 td.fail{color:#b71c1c;font-weight:700}td.pass{color:#2e7d32}
                 tr:target{outline:2px solid #1565c0;background:#e3f2fd}

@@ -109,6 +109,13 @@ final class Timeline {
             if (v.attempts().get(0).startedAt().isBefore(t0)) {
                 t0 = v.attempts().get(0).startedAt();
             }
+            if (v.past() != null) {
+                // the reference mark must fit too: a view far slower than usual is what it shows
+                Instant usualEnd = v.last().startedAt().plusNanos((long) (v.past().medianSeconds() * 1e9));
+                if (usualEnd.isAfter(t1)) {
+                    t1 = usualEnd;
+                }
+            }
         }
         double total = Math.max(Duration.between(t0, t1).toNanos() / 1e9, 0.001);
         List<View> rows = rows();

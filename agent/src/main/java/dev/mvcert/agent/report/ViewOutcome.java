@@ -5,15 +5,16 @@ import dev.mvcert.agent.report.RunReport.Run;
 
 /**
  * How a node of the closure graph came out of the run, with the colour and symbol the page
- * draws it in. The order is severity: a collapsed group shows its worst member.
+ * draws it in. The order is severity (a plain refresh blocked readers; a view skipped as
+ * unchanged needed nothing): a collapsed group shows its worst member.
  */
 enum ViewOutcome {
+    SKIPPED_UNCHANGED("skipped: inputs unchanged", "=", "#bbdefb", "#0d2b45"),
     REFRESHED_CONCURRENTLY("refreshed concurrently", "\u2713", "#2e7d32", "#ffffff"),
     REFRESHED_PLAIN("refreshed plainly", "\u2713", "#00838f", "#ffffff"),
-    SKIPPED_UNCHANGED("skipped: inputs unchanged", "=", "#bbdefb", "#0d2b45"),
     NOT_IN_RUN("not in this run", "\u2013", "#eeeeee", "#424242"),
     RUNNING("running", "\u25b6", "#7986cb", "#ffffff"),
-    SKIPPED_LOCKED("skipped: locked elsewhere", "\u23f8", "#fdd835", "#3e2723"),
+    SKIPPED_LOCKED("skipped: locked elsewhere", "\u2298", "#fdd835", "#3e2723"),
     STALE("stale: not refreshed", "!", "#ef6c00", "#ffffff"),
     FAILED("failed", "\u2717", "#c62828", "#ffffff"),
     TARGET_CERTIFIED("target: certified by this run", "\u2605", "#1b5e20", "#ffffff"),
