@@ -12,7 +12,8 @@ import java.sql.Statement;
  * (created WITH NO DATA, so building 1,000 takes seconds) spread over {@code schemas} schemas,
  * each view reading two of the level below, under one registered target view. Schema and view
  * names contain quotes, {@code <}, {@code >} and {@code &}, as hostile names a report must escape.
- * {@link #recordRun} writes run history for it through the audit functions, without refreshing.
+ * {@link #recordRun} and {@link #recordCertification} write history for it through the audit
+ * functions, without refreshing or certifying.
  */
 public final class SyntheticCatalog {
 
@@ -129,5 +130,33 @@ public final class SyntheticCatalog {
                     .formatted(runId, runId));
         }
         return runId;
+    }
+
+    /**
+     * Records a certification of the run as history: a definition check per view (every 97th
+     * failing) and two dataset-hash days. Returns the certification id; the registry is untouched.
+     */
+    public long recordCertification(Connection c, long runId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT audit._record_certification(?::regclass, ?, pg_catalog.clock_timestamp(), 'synthetic history',
+                       (SELECT jsonb_agg(jsonb_build_object('check', 'definition_drift', 'object', p.matview, 'passed', p.step % 97 <> 0,
+                                         'detail', CASE WHEN p.step % 97 = 0 THEN 'definition differs from the accepted baseline'
+                                                        ELSE 'definition as in the baseline' END) ORDER BY p.step)
+                          FROM audit.refresh_plan(?::regclass) p)
+                       || jsonb_build_array(
+                              jsonb_build_object('check', 'dataset_hash', 'object', audit._qualified_name(?::regclass) || ' day 2024-01-01',
+                                                 'passed', true, 'detail', '100 rows, hash as in the baseline'),
+                              jsonb_build_object('check', 'dataset_hash', 'object', audit._qualified_name(?::regclass) || ' day 2024-01-02',
+                                                 'passed', false, 'detail', 'differs from baseline 1: rows 100 -> 101, row hash differs')))""")) {
+            ps.setString(1, TARGET);
+            ps.setLong(2, runId);
+            ps.setString(3, TARGET);
+            ps.setString(4, TARGET);
+            ps.setString(5, TARGET);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 }

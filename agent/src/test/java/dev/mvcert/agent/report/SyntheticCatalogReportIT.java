@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mvcert.engine.Mvcert;
 import dev.mvcert.local.SyntheticCatalog;
 import dev.mvcert.testing.PostgresExtension;
 import dev.mvcert.testing.TestDatabase;
@@ -34,9 +33,8 @@ class SyntheticCatalogReportIT {
             catalog.create(c);
             catalog.recordRun(c, false);
             long run = catalog.recordRun(c, true);
+            catalog.recordCertification(c, run);
             c.setAutoCommit(false);
-            new Mvcert(c).certify(SyntheticCatalog.TARGET, run);
-            c.commit();
             html = RunReportPage.of(c, SyntheticCatalog.TARGET, null).html();
             planned = db.queryColumn("SELECT matview FROM audit.refresh_plan(?::regclass) ORDER BY step", SyntheticCatalog.TARGET);
         }
@@ -64,7 +62,16 @@ class SyntheticCatalogReportIT {
 
         assertEquals(150, page.all("//*[local-name()='g' and @class='tl-row']").size(), "the timeline keeps 150 rows");
         assertTrue(page.one("//*[@id='timeline-subset']").getTextContent().contains("150 of 1000"));
-        assertFalse(page.all("//table[@id='failed-checks']/tbody/tr").isEmpty(), "certification without a baseline fails");
+        List<Element> failedChecks = page.all("//table[@id='failed-checks']/tbody/tr");
+        assertEquals(11, failedChecks.size(), "ten drifted definitions and a drifted day");
+        for (Element check : failedChecks.subList(0, 10)) {
+            String object = check.getAttribute("data-object");
+            String href = page.all("//table[@id='failed-checks']/tbody/tr[@data-object=" + xpathLiteral(object) + "]/td[2]/a").get(0)
+                    .getAttribute("href");
+            assertEquals("#" + page.one("//table[@id='views-table']/tbody/tr[@data-view=" + xpathLiteral(object) + "]").getAttribute("id"),
+                    href, "a failed check links to its view's row");
+        }
+        assertEquals("100 \u2192 101", page.one("//table[@id='hash-days']/tbody/tr[@data-day='2024-01-02']/td[3]").getTextContent());
     }
 
     @Test
@@ -91,6 +98,17 @@ class SyntheticCatalogReportIT {
                 SyntheticCatalog.TARGET);
         assertEquals("skipped-unchanged", graph.get(seventh), "step 7 is skipped unchanged");
         assertTrue(page.all("//*[local-name()='g' and @class='group']").isEmpty(), "12 views are not collapsed");
+    }
+
+    /** A string literal for XPath 1.0, whatever quotes it holds. */
+    private static String xpathLiteral(String s) {
+        if (!s.contains("'")) {
+            return "'" + s + "'";
+        }
+        if (!s.contains("\"")) {
+            return "\"" + s + "\"";
+        }
+        return "concat('" + s.replace("'", "', \"'\", '") + "')";
     }
 
     private static String queryCanonicalTarget(TestDatabase db) {
