@@ -122,8 +122,14 @@ final class ClosureGraph {
            .append("<text x=\"").append(n(x + 8)).append("\" y=\"").append(n(y + 15)).append("\" fill=\"").append(o.ink)
            .append("\" class=\"n1\">").append(escape(o.symbol + " " + Html.shorten(v.relname(), 30))).append("</text>")
            .append("<text x=\"").append(n(x + 8)).append("\" y=\"").append(n(y + 29)).append("\" fill=\"").append(o.ink)
-           .append("\" class=\"n2\">").append(escape(Html.shorten(nodeSubtitle(v), 36))).append("</text>")
+           .append("\" class=\"n2\">").append(escape(Html.shorten(nodeSubtitle(v), 22))).append("</text>")
            .append("</g></a>");
+        if (!v.attempts().isEmpty()) {
+            // A second link, beside the node's own: straight to its row in the timeline.
+            svg.append("<a href=\"#").append(v.timelineAnchor()).append("\" class=\"to-timeline\"><title>")
+               .append(escape(v.name() + ": timeline")).append("</title><text x=\"").append(n(x + NODE_W - 8)).append("\" y=\"")
+               .append(n(y + 29)).append("\" text-anchor=\"end\" fill=\"").append(o.ink).append("\" class=\"n2\">\u25a4 timeline</text></a>");
+        }
     }
 
     private static String nodeSubtitle(View v) {

@@ -125,6 +125,10 @@ class RunReportBrowserIT {
 
         WebElement retried = page.findElement(By.cssSelector("#timeline-svg g.tl-row[data-view='" + FailedRunScenario.FAILED_VIEW + "']"));
         assertEquals("2", retried.getDomAttribute("data-attempts"), "both attempts of the failed view are on the timeline");
+        List<String> timelineLinks = page.findElements(By.cssSelector("#graph-svg a.to-timeline")).stream()
+                .map(a -> a.getDomAttribute("href")).toList();
+        assertEquals(3, timelineLinks.size(), "each refreshed view's node links to its timeline row: " + timelineLinks);
+        assertTrue(timelineLinks.contains("#" + retried.getDomAttribute("id")), timelineLinks.toString());
 
         List<WebElement> failedChecks = page.findElements(By.cssSelector("#failed-checks tbody tr"));
         assertEquals(1, failedChecks.size(), "one failed check");
