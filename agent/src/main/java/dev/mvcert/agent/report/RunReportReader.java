@@ -39,7 +39,7 @@ public final class RunReportReader {
     static final String RUN = """
             SELECT r.*
               FROM audit.run r
-             WHERE r.target = ? AND (?::bigint IS NULL OR r.run_id = ?)
+             WHERE r.target = ? AND r.run_id = coalesce(?::bigint, r.run_id)
              ORDER BY r.run_id DESC
              LIMIT 1""";
 
@@ -67,7 +67,7 @@ public final class RunReportReader {
             WITH c AS (
                 SELECT * FROM audit.certification
                  WHERE target = ?
-                 ORDER BY (run_id IS NOT DISTINCT FROM ?::bigint AND ?::bigint IS NOT NULL) DESC, certification_id DESC
+                 ORDER BY coalesce(run_id = ?::bigint, false) DESC, certification_id DESC
                  LIMIT 1)
             SELECT c.certification_id, c.run_id AS certification_run_id, c.status AS certification_status,
                    c.started_at AS certification_started_at, c.finished_at AS certification_finished_at,
@@ -143,7 +143,6 @@ public final class RunReportReader {
         try (PreparedStatement ps = c.prepareStatement(RUN)) {
             ps.setString(1, target);
             ps.setObject(2, runId, Types.BIGINT);
-            ps.setObject(3, runId, Types.BIGINT);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return null;
@@ -204,7 +203,6 @@ public final class RunReportReader {
         try (PreparedStatement ps = c.prepareStatement(CERTIFICATION)) {
             ps.setString(1, target);
             ps.setObject(2, runId, Types.BIGINT);
-            ps.setObject(3, runId, Types.BIGINT);
             try (ResultSet rs = ps.executeQuery()) {
                 Certification cert = null;
                 List<Check> checks = new ArrayList<>();
