@@ -25,6 +25,7 @@ GRANT USAGE ON SCHEMA audit TO PUBLIC;
 -- Reader: the catalog functions, gates, health and history.
 GRANT EXECUTE ON FUNCTION audit.closure(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit.refresh_plan(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.change_detection() TO mvcert_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA audit TO mvcert_reader;
 -- Internal helpers the catalog functions call with the caller's privileges (not SECURITY
 -- DEFINER, so pg_stats and catalog visibility stay the caller's).
@@ -69,7 +70,7 @@ GRANT EXECUTE ON PROCEDURE audit.run_certification(regclass, boolean, interval) 
 GRANT EXECUTE ON PROCEDURE audit._request_and_wait(regclass, text, boolean, interval, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._require_view(regclass, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._require_mode(text, text[], text) TO mvcert_operator;
-GRANT EXECUTE ON FUNCTION audit._live_agent_count(interval) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._live_agent_count(interval) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._pljava_available() TO mvcert_operator;
 -- Admin: pg_cron schedules and breaker policy.
 GRANT EXECUTE ON FUNCTION audit.schedule(regclass, text, text, text) TO mvcert_admin;
@@ -92,9 +93,10 @@ GRANT EXECUTE ON FUNCTION audit._matview_modifications(oid) TO mvcert_reader;
 -- tables (audit.certification, audit.check_result, audit.registry, audit.certified_object,
 -- audit.baseline*).
 GRANT EXECUTE ON FUNCTION audit._record_certification(regclass, bigint, timestamptz, text, jsonb) TO mvcert_operator;
-GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text, pg_catalog.pg_snapshot, pg_catalog.oid[]) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._record_baseline_capture(regclass, text, jsonb) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.mark_stale(regclass, text) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._invalidate(oid, oid, text, bigint) TO mvcert_operator;
 -- Admin: rules, baseline acceptance (the reviewed step), guarded views.
 GRANT EXECUTE ON FUNCTION audit.accept_baseline(bigint, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.add_deny_rule(regclass, text, text, text) TO mvcert_admin;
@@ -136,9 +138,10 @@ GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text,
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_certification(regclass, bigint, timestamptz, text, jsonb) TO mvcert_agent;
-GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text, pg_catalog.pg_snapshot, pg_catalog.oid[]) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_baseline_capture(regclass, text, jsonb) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.mark_stale(regclass, text) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit._invalidate(oid, oid, text, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._require_single_query(text) TO mvcert_operator, mvcert_agent;
 
 -- pljava: which execution path this database has (the Java-backed functions themselves are

@@ -24,9 +24,10 @@ CREATE TABLE audit.registry (
     stats_reset                 timestamptz,
     CONSTRAINT registry_status_known CHECK (status IN ('CERTIFIED', 'FAILED', 'STALE'))
 );
--- What the strict gate compares: each object of the closure as certified (definition hash
+-- Each object of the closure as certified: what the strict gate compares (definition hash
 -- of views, materialized views and functions; storage and modification counter of
--- materialized views).
+-- materialized views) and what a change to any of them (tables and indexes included)
+-- invalidates.
 CREATE TABLE audit.certified_object (
     target              text NOT NULL REFERENCES audit.registry (target) ON DELETE CASCADE,
     object              text NOT NULL,
@@ -35,8 +36,13 @@ CREATE TABLE audit.certified_object (
     definition_hash     text,
     relfilenode         oid,
     modifications       bigint,
+    -- the catalog of objid (pg_class or pg_proc): what the change-detection triggers look up
+    classid             oid NOT NULL DEFAULT 'pg_catalog.pg_class'::pg_catalog.regclass,
     PRIMARY KEY (target, object)
 );
+-- The change-detection triggers ask, for every DDL statement and REFRESH in the database,
+-- whether the object belongs to a certified closure: an index lookup, nothing more.
+CREATE INDEX certified_object_objid_idx ON audit.certified_object (objid, classid);
 COMMENT ON TABLE audit.registry IS
   'Certification registry: current status (CERTIFIED/FAILED/STALE) per target; written by certification only.';
 COMMENT ON TABLE audit.certified_object IS

@@ -4,6 +4,10 @@
 -- allowed (CERTIFIED and younger than export_max_age), and the circuit breakers that are
 -- not closed among its materialized views (those recorded by the last passing
 -- certification, plus the target itself: reading the live closure here could fail).
+-- change_detection: whether REFRESH and DDL run outside mvcert are caught (see
+-- audit.change_detection; where false, readers should use the strict gate).
+-- stuck_request: the oldest queued request of the target when it has waited longer than the
+-- target's max_age and no agent is alive to run it (nothing will refresh the target).
 CREATE VIEW audit.health AS
 SELECT t.target,
        CASE WHEN r.target IS NULL THEN 'UNCERTIFIED'
@@ -27,7 +31,16 @@ SELECT t.target,
        r.certified_run_id,
        r.last_run_id,
        COALESCE(br.open_breakers, '{}') AS open_breakers,
-       COALESCE(pg_catalog.cardinality(br.open_breakers) OPERATOR(pg_catalog.>) 0, false) AS breaker_open
+       COALESCE(pg_catalog.cardinality(br.open_breakers) OPERATOR(pg_catalog.>) 0, false) AS breaker_open,
+       audit.change_detection() AS change_detection,
+       (SELECT pg_catalog.format('request %s (%s) queued since %s, %s ago, and no agent is alive to run it',
+                                 q.request_id, q.mode, q.requested_at,
+                                 pg_catalog.date_trunc('second', pg_catalog.now() OPERATOR(pg_catalog.-) q.requested_at))
+          FROM audit.run_request q
+         WHERE q.target OPERATOR(pg_catalog.=) t.target AND q.status OPERATOR(pg_catalog.=) 'queued'
+           AND pg_catalog.now() OPERATOR(pg_catalog.-) q.requested_at OPERATOR(pg_catalog.>) t.max_age
+           AND audit._live_agent_count() OPERATOR(pg_catalog.=) 0
+         ORDER BY q.requested_at LIMIT 1) AS stuck_request
   FROM audit.target t
   LEFT JOIN audit.registry r ON r.target OPERATOR(pg_catalog.=) t.target
   LEFT JOIN LATERAL (

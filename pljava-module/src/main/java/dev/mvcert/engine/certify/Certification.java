@@ -18,6 +18,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Certifies one target: runs every check against its closure, records the results in the
@@ -43,23 +45,26 @@ public final class Certification {
 
     public CertificationResult certify(String target, Long runId) throws SQLException {
         Instant started = Instant.now();
+        String seen = snapshot();
         TargetRules rules = TargetRules.load(work, target);
         List<CheckResult> results = new ArrayList<>();
         DatasetHashCheck datasetHashes = new DatasetHashCheck();
         Closure closure = null;
+        CheckContext context = null;
         try {
             closure = Isolated.run(work, () -> Closure.load(work, rules.target()));
         } catch (SQLException e) {
             results.add(CheckResult.fail("closure", rules.target(), "the closure cannot be read: " + Isolated.describe(e)));
         }
         if (closure != null) {
-            CheckContext context = new CheckContext(work, rules, closure, AcceptedBaseline.load(work, rules.target()));
+            context = new CheckContext(work, rules, closure, AcceptedBaseline.load(work, rules.target()));
             List<Check> checks = List.of(new ForbiddenDependencyCheck(), new TimeOfQueryTokenCheck(), new GatedColumnCheck(),
                     datasetHashes, new DefinitionDriftCheck(), new SqlAssertionCheck(), new StructuralCheck());
             for (Check check : checks) {
                 long t0 = System.nanoTime();
                 try {
-                    results.addAll(Isolated.run(work, () -> check.run(context)));
+                    CheckContext checked = context;
+                    results.addAll(Isolated.run(work, () -> check.run(checked)));
                 } catch (SQLException e) {
                     results.add(CheckResult.fail(check.name(), rules.target(), "check could not run: " + Isolated.describe(e)));
                 }
@@ -68,7 +73,8 @@ public final class Certification {
             }
         }
         long id = record(rules.target(), runId, started, results);
-        CertificationStatus status = publish(id, datasetHash(datasetHashes.measured()));
+        CertificationStatus status = publish(id, datasetHash(datasetHashes.measured()), seen,
+                context == null ? Set.of() : context.bodyFunctions());
         Duration duration = Duration.between(started, Instant.now());
         CertificationResult result = new CertificationResult(rules.target(), id, runId, status, results, duration);
         LOG.log(status == CertificationStatus.CERTIFIED ? Level.INFO : Level.WARNING, () -> "certification " + id + " of "
@@ -105,10 +111,28 @@ public final class Certification {
         }
     }
 
-    private CertificationStatus publish(long certificationId, String datasetHash) throws SQLException {
-        try (PreparedStatement ps = work.prepareStatement("SELECT audit._publish_certification(?, ?)")) {
+    /**
+     * The snapshot the checks start from: publishing compares it with the changes recorded
+     * against the closure, so a change committed by another session while the checks ran is
+     * never published as certified.
+     */
+    private String snapshot() throws SQLException {
+        try (PreparedStatement ps = work.prepareStatement("SELECT pg_catalog.pg_current_snapshot()::text");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private CertificationStatus publish(long certificationId, String datasetHash, String seen, Set<Long> bodyFunctions)
+            throws SQLException {
+        try (PreparedStatement ps = work.prepareStatement(
+                "SELECT audit._publish_certification(?, ?, ?::pg_catalog.pg_snapshot, ?::pg_catalog.oid[])")) {
             ps.setLong(1, certificationId);
             ps.setString(2, datasetHash);
+            ps.setString(3, seen);
+            // an oid[] literal: PL/Java's in-database JDBC has no arrays
+            ps.setString(4, bodyFunctions.stream().map(String::valueOf).collect(Collectors.joining(",", "{", "}")));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return CertificationStatus.valueOf(rs.getString(1));

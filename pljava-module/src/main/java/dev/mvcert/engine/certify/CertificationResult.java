@@ -21,6 +21,9 @@ public record CertificationResult(String target, long certificationId, Long runI
 
     /** One line per failure, for logs and exceptions. */
     public String failureSummary() {
+        if (status == CertificationStatus.STALE && failures().isEmpty()) {
+            return "every check passed, but the closure changed while certification ran (see audit.registry.stale_reason); certify again";
+        }
         StringBuilder text = new StringBuilder();
         for (CheckResult failure : failures()) {
             text.append(failure.check()).append(' ').append(failure.object()).append(": ").append(failure.detail()).append('\n');

@@ -143,6 +143,7 @@ final class TimeOfQueryTokenCheck implements Check {
             next.removeIf(f -> seen.containsKey(f.oid()));
             frontier = next;
         }
+        context.bodyFunctions().addAll(seen.keySet());
         for (Function f : seen.values()) {
             String where = context.closure().get(f.name()) != null
                     ? context.closure().pathTo(f.name())

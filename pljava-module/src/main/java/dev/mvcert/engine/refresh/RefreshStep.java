@@ -110,6 +110,7 @@ public final class RefreshStep {
                 decision = (force ? "forced" : changes == null ? "skip_unchanged off" : changes) + "; " + decision;
                 // Taken before the refresh: a change committed while it runs then differs next time.
                 String fingerprint = queryText("SELECT audit._inputs_fingerprint(?::regclass)::text", view.matview());
+                invalidate(view.matview(), runId);
                 s.execute(refreshSql);
                 if ("rebuild".equals(mode)) {
                     for (String index : invalidIndexes(view.matview())) {
@@ -145,6 +146,23 @@ public final class RefreshStep {
         } finally {
             restore("statement_timeout", previousStatementTimeout);
             restore("lock_timeout", previousLockTimeout);
+        }
+    }
+
+    /**
+     * Moves every target whose certified closure holds the view out of CERTIFIED, in this
+     * step's transaction: readers fail closed from the moment the refresh is published until
+     * a certification passes (an atomic run certifies before it commits, so its readers
+     * never see the difference).
+     */
+    private void invalidate(String matview, long runId) throws SQLException {
+        try (PreparedStatement ps = work.prepareStatement(
+                "SELECT audit._invalidate('pg_catalog.pg_class'::pg_catalog.regclass, ?::regclass, 'REFRESH MATERIALIZED VIEW', ?)")) {
+            ps.setString(1, matview);
+            ps.setLong(2, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+            }
         }
     }
 
