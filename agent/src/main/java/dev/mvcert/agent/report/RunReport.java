@@ -58,7 +58,7 @@ public record RunReport(String target, Instant generatedAt, Run run, List<PlanEn
     /** The target's row of audit.health. */
     public record Status(String status, String registryStatus, Instant certifiedAt, Double ageSeconds, String maxAge,
                          boolean exportsAllowed, String exportMaxAge, String staleReason, List<String> failingChecks,
-                         Long lastCertificationId, Long certifiedRunId) {
+                         Long lastCertificationId, Long certifiedRunId, String stuckRequest) {
     }
 
     /** A breaker of a closure view that is not closed (audit.breaker_status). */

@@ -146,6 +146,9 @@ public final class RunReportPage {
             if (s.staleReason() != null) {
                 h.append("<dt>stale reason</dt><dd>").append(escape(s.staleReason())).append("</dd>");
             }
+            if (s.stuckRequest() != null) {
+                h.append("<dt>stuck</dt><dd><b>").append(escape(s.stuckRequest())).append("</b></dd>");
+            }
             if (!s.failingChecks().isEmpty()) {
                 h.append("<dt>failing checks</dt><dd>");
                 for (int i = 0; i < s.failingChecks().size(); i++) {

@@ -233,7 +233,7 @@ public final class RunReportReader {
                 return new Status(rs.getString("status"), rs.getString("registry_status"), instant(rs, "certified_at"),
                         rs.wasNull() ? null : age, rs.getString("max_age"), rs.getBoolean("exports_allowed"),
                         rs.getString("export_max_age"), rs.getString("stale_reason"), strings(rs, "failing_checks"),
-                        longValue(rs, "last_certification_id"), longValue(rs, "certified_run_id"));
+                        longValue(rs, "last_certification_id"), longValue(rs, "certified_run_id"), rs.getString("stuck_request"));
             }
         }
     }

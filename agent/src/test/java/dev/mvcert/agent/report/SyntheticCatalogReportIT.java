@@ -82,6 +82,12 @@ class SyntheticCatalogReportIT {
         try (Connection c = small.connect()) {
             catalog.create(c);
             catalog.recordRun(c, true);
+            // A request nobody serves, older than the target's max age: audit.health calls it stuck.
+            try (var s = c.createStatement()) {
+                s.execute("SELECT audit.register_target('" + SyntheticCatalog.TARGET.replace("'", "''") + "', p_max_age => interval '1 second')");
+                s.execute("SELECT audit.request_run('" + SyntheticCatalog.TARGET.replace("'", "''") + "')");
+            }
+            Thread.sleep(1200);
             c.setAutoCommit(false);
             html = RunReportPage.of(c, SyntheticCatalog.TARGET, null).html();
         }
@@ -98,6 +104,8 @@ class SyntheticCatalogReportIT {
                 SyntheticCatalog.TARGET);
         assertEquals("skipped-unchanged", graph.get(seventh), "step 7 is skipped unchanged");
         assertTrue(page.all("//*[local-name()='g' and @class='group']").isEmpty(), "12 views are not collapsed");
+        assertTrue(page.one("//*[@id='registry']").getTextContent().contains("no agent is alive to run it"),
+                "the registry card says a queued request is stuck");
     }
 
     /** A string literal for XPath 1.0, whatever quotes it holds. */
