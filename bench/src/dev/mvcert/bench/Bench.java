@@ -108,6 +108,7 @@ public final class Bench {
             if (opt.only.contains(3)) datasetHashing();
             if (opt.only.contains(4)) gateCost();
             if (opt.only.contains(5)) catalogScale();
+            if (opt.only.contains(7)) reportScale();
         } finally {
             cluster.close();
         }
@@ -500,6 +501,35 @@ public final class Bench {
         }
     }
 
+    // --- 7. run report at scale ----------------------------------------------------------------
+
+    /** The run report (mvcert report, GET /report) of a 1,000-view synthetic catalog: read and render, then render alone. */
+    void reportScale() throws Exception {
+        int levels = 10;
+        dev.mvcert.local.SyntheticCatalog catalog = new dev.mvcert.local.SyntheticCatalog(levels, opt.catalogViews / levels, 10);
+        step("7. run report of a " + catalog.views() + "-view synthetic catalog (recorded run history, hostile names)");
+        String reportDb = cluster.createDatabase("bench_report");
+        try (Connection c = cluster.connect(reportDb)) {
+            catalog.create(c);
+            catalog.recordRun(c, false);
+            catalog.recordCertification(c, catalog.recordRun(c, true));
+            c.setAutoCommit(false);
+            List<Double> whole = new ArrayList<>(), render = new ArrayList<>();
+            int bytes = 0;
+            for (int r = 0; r < Math.max(3, opt.reps); r++) {
+                long s = System.nanoTime();
+                bytes = dev.mvcert.agent.report.RunReportPage.of(c, dev.mvcert.local.SyntheticCatalog.TARGET, null).html().length();
+                whole.add((System.nanoTime() - s) / 1e9);
+                dev.mvcert.agent.report.RunReport data = dev.mvcert.agent.report.RunReportReader.read(c, dev.mvcert.local.SyntheticCatalog.TARGET, null);
+                render.add(timed(() -> dev.mvcert.agent.report.RunReportPage.render(data)));
+            }
+            double w = median(whole), rr = median(render);
+            add(new Line("7", "run report of " + catalog.views() + " views (read + render)",
+                    "%.2f s, of which rendering %.3f s; %d KB of HTML, collapsed by schema and level".formatted(w, rr, bytes / 1024),
+                    w, "s", "< 2 s", w < 2, Map.of("report_s", w, "render_s", rr, "html_bytes", bytes, "all_s", whole)));
+        }
+    }
+
     // --- 6. agent footprint -----------------------------------------------------------------
 
     void agentFootprint() throws Exception {
@@ -790,7 +820,7 @@ public final class Bench {
             Path root = Path.of(a.getOrDefault("root", ".")).toAbsolutePath().normalize();
             int scale = Integer.parseInt(a.getOrDefault("scale", "30000"));
             Set<Integer> only = new TreeSet<>();
-            for (String s : a.getOrDefault("only", "1,2,3,4,5,6").split(",")) only.add(Integer.parseInt(s.trim()));
+            for (String s : a.getOrDefault("only", "1,2,3,4,5,6,7").split(",")) only.add(Integer.parseInt(s.trim()));
             return new Options(scale, Integer.parseInt(a.getOrDefault("reps", "3")),
                     Integer.parseInt(a.getOrDefault("parallel", "2")),
                     Integer.parseInt(a.getOrDefault("chain-rows", "300000")),

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The parts one agent process is made of, wired once: the connection pool, metrics, the
- * /metrics and /health server (when a port is set) and the run executor. Closing it stops
+ * /metrics, /health and /report server (when a port is set) and the run executor. Closing it stops
  * them in reverse order.
  */
 public final class AgentRuntime implements AutoCloseable {
@@ -38,9 +38,10 @@ public final class AgentRuntime implements AutoCloseable {
         AgentHttpServer server = null;
         try {
             if (settings.httpPort >= 0) {
-                DatabaseState state = new DatabaseState(database, ownedTargets);
-                server = AgentHttpServer.start(settings.httpPort, metrics, state::read);
-                log.info("metrics at http://localhost:{}/metrics, health at http://localhost:{}/health", server.port(), server.port());
+                DatabaseState state = new DatabaseState(database, ownedTargets, settings.lease());
+                server = AgentHttpServer.start(settings.httpPort, metrics, state::read, database);
+                log.info("metrics at http://localhost:{}/metrics, health at http://localhost:{}/health, run reports at "
+                        + "http://localhost:{}/report?target=VIEW", server.port(), server.port(), server.port());
             }
         } catch (RuntimeException e) {
             database.close();

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
         description = "Certified materialized-view refresh for PostgreSQL: refresh a target's views in dependency order, "
                 + "certify the result, and serve the queue that pg_cron fills.",
         subcommands = {ServeCommand.class, RunCommand.class, PlanCommand.class, CertifyCommand.class, BaselineCommand.class,
-                StatusCommand.class, ScheduleCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                StatusCommand.class, ReportCommand.class, ScheduleCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 
@@ -73,7 +73,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is required (serve, run, plan, certify, baseline, status, schedule, demo)");
+        throw new ParameterException(spec.commandLine(), "a command is required (serve, run, plan, certify, baseline, status, report, schedule, demo)");
     }
 
     /** The one place where failures become exit codes. */

@@ -83,6 +83,9 @@ class CliBadInputIT {
                 c("serve --agent-name blank", 2, "--agent-name", "serve", "--agent-name", "  "),
                 c("status --runs negative", 2, "got -5", "status", "--runs", "-5"),
                 c("schedule without --target", 2, "--target", "schedule", "--cron", "0 2 * * *"),
+                c("report without --target", 2, "--target", "report"),
+                c("report --run not a number", 2, "abc", "report", "--target", "small.t_v", "--run", "abc"),
+                c("report --run zero", 2, "got 0", "report", "--target", "small.t_v", "--run", "0"),
                 c("demo --scale negative", 2, "got -1", "demo", "--scale", "-1"),
                 c("--jdbc-url garbage", 2, "garbage", "status", "--jdbc-url", "garbage"),
                 c("--jdbc-url of another driver", 2, "jdbc:mysql://localhost/x", "status", "--jdbc-url", "jdbc:mysql://localhost/x"),
@@ -120,7 +123,12 @@ class CliBadInputIT {
                 db("run: a system view", 7, "information_schema.tables is a system view", "run", "--target", "information_schema.tables"),
                 db("certify: a system view", 7, "pg_catalog.pg_settings is a system view", "certify", "--target", "pg_catalog.pg_settings"),
                 db("schedule: a system view", 7, "pg_catalog.pg_stat_activity is a system view", "schedule", "--target",
-                        "pg_catalog.pg_stat_activity", "--cron", "0 2 * * *"));
+                        "pg_catalog.pg_stat_activity", "--cron", "0 2 * * *"),
+                db("report: hostile target", 7, HOSTILE, "report", "--target", HOSTILE),
+                db("report: a view that is not a registered target", 7, "small.c_mv", "report", "--target", "small.c_mv"),
+                db("report: a run of no such number", 2, "--run 987654", "report", "--target", "small.t_v", "--run", "987654"),
+                db("report --out into a missing directory", 2, "/nonexistent/dir/r.html", "report", "--target", "small.t_v",
+                        "--out", "/nonexistent/dir/r.html"));
     }
 
     private static final Map<String, String> IDS = new LinkedHashMap<>();

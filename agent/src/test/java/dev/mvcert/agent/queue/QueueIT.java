@@ -134,7 +134,7 @@ class QueueIT {
             String output = agent.output();
             assertEquals("cancelled", db.queryValue(String.class, "SELECT status FROM audit.run WHERE executor = 'agent:terminated'"), output);
             assertEquals("cancelled", db.queryValue(String.class,
-                    "SELECT status FROM audit.run_request WHERE claimed_by = 'terminated'"), output, "the request ends as its run did");
+                    "SELECT status FROM audit.run_request WHERE claimed_by = 'terminated'"), "the request ends as its run did\n" + output);
             assertTrue(output.contains("grace period of PT1S over: cancelling running steps"), output);
             assertEquals(Long.valueOf(0), db.queryValue(Long.class, "SELECT count(*) FROM audit.step s JOIN audit.run r USING (run_id) "
                     + "WHERE r.executor = 'agent:terminated' AND s.status = 'running'"), "no step left running");
