@@ -147,20 +147,19 @@ class BadInputIT {
                 // queue, runs and breakers
                 c("request_run: unknown mode", "SELECT audit.request_run('bad.features_v', 'turbo')", "22023", "turbo"),
                 c("request_run: mode smuggling SQL", "SELECT audit.request_run('bad.features_v', 'atomic''); DROP TABLE bad.victim; --')", "22023", "DROP TABLE bad.victim"),
-                c("request_run: NULL mode", "SELECT audit.request_run('bad.features_v', NULL)", "22004", "mode"),
                 c("request_run: a table", "SELECT audit.request_run('bad.base')", "42809", "bad.base"),
                 c("request_run: a system view", "SELECT audit.request_run('pg_catalog.pg_locks')", "42809", "pg_catalog.pg_locks is a system view"),
                 c("claim_request: blank agent name", "SELECT * FROM audit.claim_request('  ')", "22023", "agent name"),
-                c("complete_request: unknown request", "SELECT audit.complete_request(987654321, 'done')", "P0002", "987654321"),
-                c("complete_request: unknown status", "SELECT audit.complete_request({done_request}, 'great')", "22023", "great"),
-                c("complete_request: completing twice", "SELECT audit.complete_request({done_request}, 'failed')", "55000", "{done_request}"),
+                c("complete_request: unknown request", "SELECT audit.complete_request(987654321)", "P0002", "987654321"),
+                c("complete_request: completing twice", "SELECT audit.complete_request({done_request}, 'late')", "55000", "{done_request}"),
                 c("agent_heartbeat: empty name", "SELECT audit.agent_heartbeat('')", "22023", "agent name"),
                 c("heartbeat: unknown run", "SELECT audit.heartbeat(987654321)", "P0002", "987654321"),
                 c("reap_abandoned: negative claim timeout", "SELECT audit.reap_abandoned(interval '-2 minutes')", "22023", "-00:02:00"),
-                c("begin_run: mode certify is not a run mode", "SELECT audit.begin_run('bad.features_v', 'certify')", "22023", "certify"),
+                c("begin_run: unknown mode", "SELECT audit.begin_run('bad.features_v', 'someday')", "22023", "someday"),
                 c("begin_run: negative lease", "SELECT audit.begin_run('bad.features_v', 'incremental', p_lease => interval '-1 minute')", "22023", "-00:01:00"),
                 c("finish_run: unknown status", "SELECT audit.finish_run({finished_run}, 'done-ish')", "22023", "done-ish"),
-                c("finish_run: unknown run", "SELECT audit.finish_run(987654321, 'succeeded')", "P0002", "987654321"),
+                c("finish_run: unknown run", "SELECT audit.finish_run(987654321, 'certified')", "P0002", "987654321"),
+                c("finish_run: running is not an end", "SELECT audit.finish_run({finished_run}, 'running')", "22023", "running"),
                 c("begin_step: not a materialized view", "SELECT audit.begin_step({finished_run}, 'bad.features_v')", "42809", "bad.features_v"),
                 c("begin_step: name smuggling SQL", "SELECT audit.begin_step({finished_run}, 'bad.base_mv; DROP TABLE bad.victim')", "42P01", "bad.base_mv; DROP TABLE bad.victim"),
                 c("begin_step: unknown run", "SELECT audit.begin_step(987654321, 'bad.base_mv')", "P0002", "987654321"),
@@ -223,9 +222,9 @@ class BadInputIT {
                 "SELECT audit._record_baseline_capture('bad.features_v', 'second', '[]')::text"));
         IDS.put("done_request", db.queryValue(String.class, "SELECT audit.request_run('bad.features_v')::text"));
         db.execute("SELECT audit.claim_request('fixture-agent')");
-        db.execute("SELECT audit.complete_request(" + IDS.get("done_request") + ", 'done', NULL, 'fixture', false)");
+        db.execute("SELECT audit.complete_request(" + IDS.get("done_request") + ", 'fixture: no run')");
         IDS.put("finished_run", db.queryValue(String.class, "SELECT audit.begin_run('bad.features_v')::text"));
-        db.execute("SELECT audit.finish_run(" + IDS.get("finished_run") + ", 'succeeded')");
+        db.execute("SELECT audit.finish_run(" + IDS.get("finished_run") + ", 'certified')");
 
         try (Connection c = db.cluster().connect(LocalCluster.CRON_DATABASE); Statement s = c.createStatement()) {
             s.execute("""
