@@ -7,7 +7,8 @@
 -- refresh outside mvcert cleared it); otherwise the rows are counted. Records the count and
 -- what the next step needs to trust it, asks PostgreSQL to publish this transaction's
 -- statistics at commit, and restores the timeouts audit._step_prepare set when p_restore
--- (steps that share a transaction). Returns the rows after the refresh.
+-- (steps that share a transaction). Returns the rows after the refresh, and whether they had
+-- to be counted (the step's decision says so).
 CREATE FUNCTION audit._step_done(
     p_matview                     regclass,
     p_mode                        text,
@@ -16,7 +17,7 @@ CREATE FUNCTION audit._step_done(
     p_restore                     boolean,
     p_previous_statement_timeout  text,
     p_previous_lock_timeout       text)
-RETURNS bigint
+RETURNS TABLE (rows_after bigint, rows_counted boolean)
 LANGUAGE plpgsql
 VOLATILE
 SET search_path TO pg_catalog, pg_temp
@@ -29,6 +30,7 @@ DECLARE
     v_deleted   bigint;
     v_rows      bigint;
     v_shared    bigint;
+    v_counted   boolean := false;
 BEGIN
     IF p_mode OPERATOR(pg_catalog.=) 'rebuild' THEN
         FOR v_index IN SELECT i.indexrelid::pg_catalog.regclass FROM pg_catalog.pg_index i
@@ -51,6 +53,7 @@ BEGIN
             v_rows := v_stored.rows_after OPERATOR(pg_catalog.+) v_inserted OPERATOR(pg_catalog.-) v_deleted;
         ELSE
             EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', p_matview) INTO v_rows;
+            v_counted := true;
         END IF;
     ELSE
         -- a plain refresh fills a new heap: what it inserted is all there is
@@ -65,7 +68,9 @@ BEGIN
         PERFORM pg_catalog.set_config('statement_timeout', p_previous_statement_timeout, true),
                 pg_catalog.set_config('lock_timeout', p_previous_lock_timeout, true);
     END IF;
-    RETURN v_rows;
+    rows_after := v_rows;
+    rows_counted := v_counted;
+    RETURN NEXT;
 END
 $$;
 COMMENT ON FUNCTION audit._step_done(regclass, text, bigint, bigint, boolean, text, text) IS

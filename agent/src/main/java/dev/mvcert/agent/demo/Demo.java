@@ -47,7 +47,7 @@ public final class Demo {
         long t0 = System.nanoTime();
         try (Connection c = agent.database().autocommit()) {
             ExamplePipeline.SURVIVAL.load(c, projectRoot, scale);
-            execute(c, "SELECT audit.register_target('" + TARGET + "')");
+            execute(c, "SELECT audit.register_target('" + TARGET + "', p_run_mode => 'atomic')");
             execute(c, CREATE_GUARDED);
         }
         out.println("   guarded view for readers: " + GUARDED + " = SELECT * FROM " + TARGET

@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -23,7 +24,9 @@ import org.slf4j.MarkerFactory;
  * every agent: audit.breaker_permit / audit.breaker_record) says whether it may start; retryable
  * failures are tried again with exponential backoff and full jitter within the attempt count and
  * time budget of the {@link RetryPolicy}; exhausting the budget or opening a breaker logs an
- * ALERT.
+ * ALERT. The breakers of a run's views are read once when the run starts: a view whose breaker
+ * is closed with no failures (most views, most of the time) costs no breaker statement unless it
+ * fails.
  */
 final class AgentViewPolicy implements ViewPolicy {
 
@@ -36,6 +39,9 @@ final class AgentViewPolicy implements ViewPolicy {
     private final RetryPolicy retryPolicy;
     private final AgentMetrics metrics;
     private final Stopping stopping;
+    /** The run whose breakers are cached, and its views whose breaker is not plainly closed. */
+    private volatile long cachedRun = -1;
+    private volatile Set<String> watched = Set.of();
 
     AgentViewPolicy(Database database, RetryPolicy retryPolicy, AgentMetrics metrics, Stopping stopping) {
         this.database = database;
@@ -44,8 +50,30 @@ final class AgentViewPolicy implements ViewPolicy {
         this.stopping = stopping;
     }
 
+    /** The views of the run whose breaker has a failure or is not closed: only those need the breaker's say. */
+    private Set<String> watched(RunContext run) throws SQLException {
+        if (cachedRun != run.runId()) {
+            synchronized (this) {
+                if (cachedRun != run.runId()) {
+                    try (Connection c = database.autocommit()) {
+                        watched = Set.copyOf(new JdbcTemplate(c).query(
+                                "SELECT b.matview FROM audit.breaker b WHERE b.matview = ANY (?::text[]) "
+                                        + "AND (b.state <> 'closed' OR b.consecutive_failures > 0)",
+                                rs -> rs.getString(1),
+                                JdbcTemplate.textArray(run.plan().views().stream().map(PlannedView::matview).toList())));
+                    }
+                    cachedRun = run.runId();
+                }
+            }
+        }
+        return watched;
+    }
+
     @Override
     public Optional<String> refusal(RunContext run, PlannedView view) throws SQLException {
+        if (!watched(run).contains(view.matview())) {
+            return Optional.empty();
+        }
         String permit = breaker("SELECT audit.breaker_permit(?, ?)", view.matview(), run.target());
         if ("open".equals(permit)) {
             log.warn("skipped {}: its circuit breaker is open (see audit.breaker_status; audit.reset_breaker to close it)", view.matview());
@@ -94,6 +122,9 @@ final class AgentViewPolicy implements ViewPolicy {
             return;
         }
         boolean fine = result.status() != StepStatus.FAILED;
+        if (fine && !watched(run).contains(view.matview())) {
+            return; // closed, no failures, and still fine: nothing to record
+        }
         String state = breaker("SELECT audit.breaker_record(?, ?, ?, ?)", view.matview(), fine,
                 fine ? null : result.errorClass() + ": " + result.message(), run.target());
         if ("open".equals(state) && !fine) {

@@ -95,10 +95,12 @@ final class RefreshStep {
             decision = p.decision() + "; " + decision;
             queryId = p.queryId();
             work.execute("REFRESH MATERIALIZED VIEW " + ("concurrently".equals(mode.name()) ? "CONCURRENTLY " : "") + view.matview());
-            Long rows = work.queryForLong("SELECT audit._step_done(?::regclass, ?, ?, ?, ?, ?, ?)",
+            Object[] done = work.queryForObject("SELECT * FROM audit._step_done(?::regclass, ?, ?, ?, ?, ?, ?)",
+                    rs -> new Object[] {rs.getLong(1), rs.getBoolean(2)},
                     view.matview(), mode.name(), p.insertedBefore(), p.deletedBefore(), sessions.sharedTransaction(),
                     p.previousStatementTimeout(), p.previousLockTimeout());
-            return new StepResult(stepId, view.matview(), StepStatus.SUCCEEDED, mode.name(), null, decision, rows, queryId,
+            decision += (Boolean) done[1] ? "; rows counted" : "; rows from the refresh's own statistics";
+            return new StepResult(stepId, view.matview(), StepStatus.SUCCEEDED, mode.name(), null, decision, (Long) done[0], queryId,
                     since(started), null, false, null, null);
         } catch (SQLException e) {
             ErrorClass errorClass = ErrorClass.of(e.getSQLState(), e.getMessage());
