@@ -34,7 +34,7 @@ public final class AgentRuntime implements AutoCloseable {
     public AgentRuntime(ConnectionSettings connection, AgentSettings settings, Set<String> ownedTargets) {
         this.settings = settings.validate();
         this.name = settings.agentName != null ? settings.agentName : defaultName();
-        this.database = Database.open(connection, settings.parallel, "mvcert agent " + name);
+        this.database = Database.open(connection, settings.workConnections(), "mvcert agent " + name);
         AgentHttpServer server = null;
         try {
             if (settings.httpPort >= 0) {

@@ -1,5 +1,7 @@
 package dev.mvcert.agent.cli;
 
+import dev.mvcert.agent.config.ConfigurationException;
+
 import dev.mvcert.agent.config.AgentSettings;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -7,9 +9,14 @@ import picocli.CommandLine.Option;
 /** How runs execute: parallelism, retries, backoff, the shutdown grace period. Shared by run, serve and demo. */
 final class ExecutionOptions {
 
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "2",
-            description = "Views refreshed at once on separate connections (default: ${DEFAULT-VALUE}; incremental mode only).")
-    int parallel;
+    @Option(names = "--parallel", paramLabel = "N|auto", defaultValue = "auto",
+            description = "Views refreshed at once on separate connections (incremental mode only). auto (default): the "
+                    + "server's cores less one, at most the widest level of views whose history says they are worth it.")
+    String parallel;
+
+    @Option(names = "--server-cores", paramLabel = "N",
+            description = "The database server's cores, for --parallel auto (default: this host's when the database is local, else 2).")
+    int serverCores;
 
     @Option(names = "--max-attempts", paramLabel = "N", defaultValue = "3",
             description = "Attempts per view for retryable errors (lock/statement timeout, serialization, deadlock, "
@@ -34,7 +41,19 @@ final class ExecutionOptions {
 
     void applyTo(AgentSettings settings) {
         settings.shutdownGrace = shutdownGrace;
-        settings.parallel = parallel;
+        if ("auto".equalsIgnoreCase(parallel.trim())) {
+            settings.parallel = 0;
+        } else {
+            try {
+                settings.parallel = Integer.parseInt(parallel.trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigurationException("--parallel must be a number or auto (got " + parallel + ")");
+            }
+            if (settings.parallel < 1) {
+                throw new ConfigurationException("--parallel must be between 1 and 64 (got " + parallel + ")");
+            }
+        }
+        settings.serverCores = serverCores;
         settings.maxAttempts = maxAttempts;
         settings.retryBudget = retryBudget;
         settings.backoffBase = backoffBase;

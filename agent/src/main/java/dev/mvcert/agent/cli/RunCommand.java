@@ -66,13 +66,13 @@ final class RunCommand extends AgentCommand {
         AgentSettings settings = new AgentSettings();
         execution.applyTo(settings);
         settings.httpPort = httpPort;
-        if (runMode == RunMode.ATOMIC && settings.parallel > 1 && spec.commandLine().getParseResult().hasMatchedOption("--parallel")) {
+        if (runMode == RunMode.ATOMIC && settings.parallel != 1 && spec.commandLine().getParseResult().hasMatchedOption("--parallel")) {
             context.err().println("mvcert: note: an atomic run is one transaction on one connection, so it refreshes sequentially; --parallel is ignored");
         }
         settings.validate();
         try (AgentRuntime agent = new AgentRuntime(connectionSettings(), settings, Set.of())) {
             boolean showProgress = progress != null ? progress : System.console() != null;
-            RunListener listener = showProgress ? new TerminalProgress(context.err(), settings.parallel) : RunListener.NONE;
+            RunListener listener = showProgress ? new TerminalProgress(context.err(), agent.executor()::parallelism) : RunListener.NONE;
             RunResult result;
             try (GracefulShutdown shutdown = new GracefulShutdown(settings.shutdownGrace,
                     () -> agent.stopping().stop("cancelled by signal"), agent.executor()::cancelInFlight)) {

@@ -11,8 +11,10 @@ import java.util.List;
  */
 public final class AgentSettings {
 
-    /** Connections refreshing at once; the pool holds this many work connections plus history ones. */
-    public int parallel = 2;
+    /** Connections refreshing at once in an incremental run; 0 = auto (see run.Parallelism). */
+    public int parallel = 0;
+    /** The database server's cores, for --parallel auto; 0 = detect. */
+    public int serverCores = 0;
     /** Attempts per view for retryable errors (1 = no retry). */
     public int maxAttempts = 3;
     /** Total time one view may spend on attempts and backoff before giving up. */
@@ -36,13 +38,19 @@ public final class AgentSettings {
      * How long a run or a claim of this agent stays its own without a heartbeat: six heartbeats.
      * Runs carry it in audit.run.lease; the reaper gives claims without a run the same time.
      */
+    /** Work connections the pool holds: the parallelism asked for, or enough for what auto may choose here. */
+    public int workConnections() {
+        return parallel > 0 ? parallel : Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+    }
+
     public Duration lease() {
         return heartbeatInterval.multipliedBy(6);
     }
 
     public AgentSettings validate() {
         List<String> problems = new ArrayList<>();
-        range(problems, "--parallel", parallel, 1, 64);
+        range(problems, "--parallel", parallel, 0, 64);
+        range(problems, "--server-cores", serverCores, 0, 1024);
         range(problems, "--max-attempts", maxAttempts, 1, 100);
         range(problems, "--http-port", httpPort, -1, 65535);
         positive(problems, "--retry-budget", retryBudget);

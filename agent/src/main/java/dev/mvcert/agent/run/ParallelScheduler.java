@@ -20,17 +20,18 @@ import org.slf4j.MDC;
  */
 final class ParallelScheduler implements StepScheduler, AutoCloseable {
 
-    private final int parallel;
+    private volatile int parallel;
     private final ExecutorService pool;
     private final CompletionService<Finished> done;
 
-    ParallelScheduler(int parallel) {
-        if (parallel < 1) {
-            throw new IllegalArgumentException("parallel must be at least 1, got " + parallel);
+    /** Up to {@code threads} steps at once; {@link #parallelism(int)} may lower that once the run's plan is known. */
+    ParallelScheduler(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("parallel must be at least 1, got " + threads);
         }
-        this.parallel = parallel;
+        this.parallel = threads;
         AtomicInteger threadNumber = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(parallel, r -> {
+        this.pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "mvcert-refresh-" + threadNumber.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -41,6 +42,10 @@ final class ParallelScheduler implements StepScheduler, AutoCloseable {
     @Override
     public int parallelism() {
         return parallel;
+    }
+
+    void parallelism(int views) {
+        this.parallel = views;
     }
 
     @Override

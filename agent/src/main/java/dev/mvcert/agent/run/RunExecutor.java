@@ -9,6 +9,7 @@ import dev.mvcert.engine.refresh.PlannedView;
 import dev.mvcert.engine.refresh.StepResult;
 import dev.mvcert.engine.run.RunContext;
 import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunMode;
 import dev.mvcert.engine.run.RunRequest;
 import dev.mvcert.engine.run.RunResult;
 import java.sql.Connection;
@@ -40,6 +41,7 @@ public final class RunExecutor {
     private final String executor;
     private final Stopping stopping;
     private final Set<Connection> inFlight = ConcurrentHashMap.newKeySet();
+    private volatile int parallelism = 1;
 
     public RunExecutor(Database database, AgentSettings settings, AgentMetrics metrics, RetryPolicy retryPolicy, String executor,
                        Stopping stopping) {
@@ -67,6 +69,11 @@ public final class RunExecutor {
         return !inFlight.isEmpty();
     }
 
+    /** How many views the current (or last) run refreshes at once. */
+    public int parallelism() {
+        return parallelism;
+    }
+
     /** The request as this agent runs it: its name as executor, its lease. */
     public RunRequest request(String target, String requestedBy) {
         return RunRequest.of(target).withRequestedBy(requestedBy).withExecutor(executor).withLease(settings.lease());
@@ -77,11 +84,23 @@ public final class RunExecutor {
         Heartbeat heartbeat = new Heartbeat();
         PooledSessions sessions = new PooledSessions(database, inFlight);
         RunResult result = null;
-        try (ParallelScheduler scheduler = new ParallelScheduler(settings.parallel)) {
+        try (ParallelScheduler scheduler = new ParallelScheduler(settings.workConnections())) {
+            RunListener sizing = new RunListener() {
+                @Override
+                public void runStarted(RunContext run) {
+                    Parallelism chosen = settings.parallel > 0 ? new Parallelism(settings.parallel, "--parallel")
+                            : Parallelism.choose(settings.serverCores, database.settings().jdbcUrl(), run.plan());
+                    parallelism = run.mode() == RunMode.INCREMENTAL ? chosen.views() : 1;
+                    scheduler.parallelism(parallelism);
+                    if (run.mode() == RunMode.INCREMENTAL) {
+                        log.info("run {}: {} view(s) at once ({})", run.runId(), parallelism, chosen.why());
+                    }
+                }
+            };
             result = Mvcert.runs(sessions)
                     .scheduledBy(scheduler)
                     .withPolicy(viewPolicy)
-                    .listenedBy(RunListener.both(RunListener.both(heartbeat, new Metrics()), progress))
+                    .listenedBy(RunListener.both(RunListener.both(sizing, RunListener.both(heartbeat, new Metrics())), progress))
                     .stoppingWhen(stopping::requested)
                     .run(request);
             sessions.endAtomic(result.publish());

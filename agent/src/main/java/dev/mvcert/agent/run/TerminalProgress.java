@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 
 /**
@@ -22,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 public final class TerminalProgress implements RunListener, AutoCloseable {
 
     private final PrintStream out;
-    private final int parallel;
+    private final IntSupplier parallel;
     private final Map<String, Long> running = new ConcurrentHashMap<>();
     private final Map<String, Duration> expected = new ConcurrentHashMap<>();
     private final Map<String, Boolean> done = new ConcurrentHashMap<>();
@@ -34,9 +35,10 @@ public final class TerminalProgress implements RunListener, AutoCloseable {
     private volatile int total;
     private volatile long startedAt;
 
-    public TerminalProgress(PrintStream out, int parallel) {
+    /** @param parallel how many views the run refreshes at once (known once it started) */
+    public TerminalProgress(PrintStream out, IntSupplier parallel) {
         this.out = out;
-        this.parallel = Math.max(1, parallel);
+        this.parallel = parallel;
     }
 
     @Override
@@ -109,7 +111,7 @@ public final class TerminalProgress implements RunListener, AutoCloseable {
             long left = e.getValue().toNanos() - (since == null ? 0 : now - since);
             nanos += Math.max(left, 0);
         }
-        return Duration.ofNanos(nanos / parallel);
+        return Duration.ofNanos(nanos / Math.max(1, parallel.getAsInt()));
     }
 
     private void draw() {

@@ -1,0 +1,58 @@
+package dev.mvcert.agent.run;
+
+import dev.mvcert.engine.refresh.PlannedView;
+import dev.mvcert.engine.refresh.RefreshPlan;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * How many views of an incremental run refresh at once when the user did not say
+ * ({@code --parallel auto}): no more than the server has cores to spare (one stays for
+ * everyone else: two CPU-bound refreshes on a 2-core server only slow each other and its
+ * readers), and no more than the plan can use: the widest level, counting only views whose
+ * history says they take long enough to be worth a connection of their own.
+ */
+public record Parallelism(int views, String why) {
+
+    /** Views that refreshed faster than this in their recent history do not count towards the width. */
+    static final Duration WORTH_A_CONNECTION = Duration.ofMillis(100);
+    private static final Pattern HOST = Pattern.compile("^jdbc:postgresql://(?:\\[([^\\]]+)]|([^/:,?]+))");
+
+    /**
+     * @param serverCores the server's cores as configured ({@code --server-cores}), or 0 to detect:
+     *                    the agent's own cores when the database is on this host, else 2 (unknown)
+     */
+    public static Parallelism choose(int serverCores, String jdbcUrl, RefreshPlan plan) {
+        String coresSource;
+        int cores;
+        if (serverCores > 0) {
+            cores = serverCores;
+            coresSource = "--server-cores";
+        } else if (isLocal(jdbcUrl)) {
+            cores = Runtime.getRuntime().availableProcessors();
+            coresSource = "the database is on this host";
+        } else {
+            cores = 2;
+            coresSource = "server cores unknown (--server-cores)";
+        }
+        Map<Integer, Long> widths = plan.views().stream()
+                .filter(v -> v.expectedDuration() == null || v.expectedDuration().compareTo(WORTH_A_CONNECTION) >= 0)
+                .collect(Collectors.groupingBy(PlannedView::level, Collectors.counting()));
+        int width = (int) widths.values().stream().mapToLong(Long::longValue).max().orElse(1);
+        int views = Math.max(1, Math.min(width, cores - 1));
+        return new Parallelism(views, "%d server cores (%s), widest level of views worth a connection %d"
+                .formatted(cores, coresSource, width));
+    }
+
+    static boolean isLocal(String jdbcUrl) {
+        Matcher m = HOST.matcher(jdbcUrl == null ? "" : jdbcUrl);
+        if (!m.find()) {
+            return false;
+        }
+        String host = m.group(1) != null ? m.group(1) : m.group(2);
+        return host.equals("localhost") || host.equals("127.0.0.1") || host.equals("::1");
+    }
+}
