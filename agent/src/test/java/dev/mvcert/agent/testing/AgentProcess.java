@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** `mvcert serve` in its own JVM, so tests can kill it (-9) or send it SIGTERM. */
+/** An {@code mvcert} command ({@code serve}, {@code run}, ...) in its own JVM, so tests can kill it (-9) or send it SIGTERM. */
 public final class AgentProcess implements AutoCloseable {
 
     private final Process process;
@@ -19,11 +19,18 @@ public final class AgentProcess implements AutoCloseable {
     }
 
     public static AgentProcess serve(String jdbcUrl, String name, String... extra) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.mvcert.agent.cli.Main", "serve",
+        List<String> args = new ArrayList<>(List.of("serve",
                 "--jdbc-url", jdbcUrl, "-U", "postgres", "--agent-name", name, "--http-port", "-1",
                 "--poll-interval", "500ms", "--heartbeat-interval", "1s", "--reap-interval", "1s"));
-        command.addAll(List.of(extra));
+        args.addAll(List.of(extra));
+        return start(name, args);
+    }
+
+    /** Any mvcert command line; stdout and stderr go to one log, see {@link #output()}. */
+    public static AgentProcess start(String name, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.mvcert.agent.cli.Main"));
+        command.addAll(args);
         Path log = Files.createTempFile("mvcert-agent-" + name + "-", ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new AgentProcess(p, log);
