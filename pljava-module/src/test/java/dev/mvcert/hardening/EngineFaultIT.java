@@ -13,6 +13,7 @@ import dev.mvcert.engine.refresh.RunResult;
 import dev.mvcert.engine.refresh.RunStatus;
 import dev.mvcert.engine.refresh.StepResult;
 import dev.mvcert.testing.PostgresExtension;
+import dev.mvcert.testing.ProductionDurability;
 import dev.mvcert.testing.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * and the next run succeeds.
  */
 @ExtendWith(PostgresExtension.class)
+@ProductionDurability
 class EngineFaultIT {
 
     static final String TARGET = "flt.features_v";

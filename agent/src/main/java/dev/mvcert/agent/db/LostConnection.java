@@ -37,8 +37,7 @@ public record LostConnection(String message, String sqlState, boolean fromServer
                 continue;
             }
             LostConnection candidate = describe(sql);
-            if (best == null || candidate.fromServer && !best.fromServer
-                    || best.sqlState == null && candidate.sqlState != null && candidate.fromServer == best.fromServer) {
+            if (best == null || candidate.rank() > best.rank()) {
                 best = candidate;
             }
         }
@@ -56,6 +55,11 @@ public record LostConnection(String message, String sqlState, boolean fromServer
             return state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03");
         }
         return e instanceof SQLTransientConnectionException || "Connection is closed".equals(e.getMessage());
+    }
+
+    /** How telling it is: what the server said beats what the driver saw, which beats a bare "Connection is closed". */
+    public int rank() {
+        return fromServer ? 2 : sqlState != null ? 1 : 0;
     }
 
     /** One line: the message, then the SQLSTATE when there is one. */

@@ -74,9 +74,12 @@ public final class LostConnectionTrail extends TurboFilter {
                 recent.add(s);
             }
         }
+        // what the server said beats what the driver saw, which beats the pool's bare "Connection is closed"
         LostConnection said = loss;
-        if (!said.fromServer()) {
-            said = recent.stream().map(Sighting::loss).filter(LostConnection::fromServer).findFirst().orElse(loss);
+        for (Sighting s : recent) {
+            if (s.loss().rank() > said.rank()) {
+                said = s.loss();
+            }
         }
         String target = Optional.ofNullable(context.get("target"))
                 .orElse(recent.stream().map(Sighting::target).filter(v -> v != null).findFirst().orElse(null));

@@ -10,10 +10,12 @@ import java.util.List;
 /** An {@code mvcert} command ({@code serve}, {@code run}, ...) in its own JVM, so tests can kill it (-9) or send it SIGTERM. */
 public final class AgentProcess implements AutoCloseable {
 
+    private final String name;
     private final Process process;
     private final Path log;
 
-    private AgentProcess(Process process, Path log) {
+    private AgentProcess(String name, Process process, Path log) {
+        this.name = name;
         this.process = process;
         this.log = log;
     }
@@ -33,7 +35,12 @@ public final class AgentProcess implements AutoCloseable {
         command.addAll(args);
         Path log = Files.createTempFile("mvcert-agent-" + name + "-", ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new AgentProcess(p, log);
+        return new AgentProcess(name, p, log);
+    }
+
+    /** The agent name of {@code serve}, else the label the log file is named after. */
+    public String name() {
+        return name;
     }
 
     public Process process() {
