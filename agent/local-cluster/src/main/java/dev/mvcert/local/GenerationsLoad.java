@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,6 +38,9 @@ public final class GenerationsLoad {
     public static final String GUARDED = "gen.feature_guarded_v";
     private static final Pattern READ = Pattern.compile(" LOG:  gen read (\\w+) got (\\S+) \\(before: ");
     private static final Pattern MVCERT_SQLSTATE = Pattern.compile("MVC0[1-5]");
+    /** Generations in numeric order, then SQLSTATEs and anything else. */
+    private static final Comparator<String> OUTCOMES = Comparator.comparing((String o) -> !o.matches("\\d{1,9}"))
+            .thenComparing(o -> o.matches("\\d{1,9}") ? Integer.parseInt(o) : 0).thenComparing(Comparator.naturalOrder());
 
     /** Starts {@code mvcert <args>}, output to {@code log}: the test runs its classpath, the bench the agent jar. */
     @FunctionalInterface
@@ -97,14 +101,15 @@ public final class GenerationsLoad {
                                PgBench.Result guarded, PgBench.Result source, Map<String, Set<String>> outcomes) {
 
         public Set<String> certifiedGenerations() {
-            Set<String> certified = new TreeSet<>(Set.of(Integer.toString(initialGeneration)));
+            Set<String> certified = new TreeSet<>(OUTCOMES);
+            certified.add(Integer.toString(initialGeneration));
             generations.stream().filter(Generation::certified).forEach(g -> certified.add(Integer.toString(g.number())));
             return certified;
         }
 
         /** Guarded reads that returned a generation no certification passed. */
         public Set<String> uncertifiedReads() {
-            Set<String> bad = new TreeSet<>();
+            Set<String> bad = new TreeSet<>(OUTCOMES);
             outcomes.forEach((reader, got) -> {
                 if (reader.startsWith("guarded")) {
                     got.stream().filter(o -> !certifiedGenerations().contains(o) && !MVCERT_SQLSTATE.matcher(o).matches())
@@ -133,7 +138,8 @@ public final class GenerationsLoad {
                 problems.add("the unguarded readers never saw the poisoned generation " + poisoned.get(0).number()
                         + ": the check proved nothing (" + outcomes + ")");
             }
-            Set<String> seen = new TreeSet<>(outcomes.getOrDefault("guarded_point", Set.of()));
+            Set<String> seen = new TreeSet<>(OUTCOMES);
+            seen.addAll(outcomes.getOrDefault("guarded_point", Set.of()));
             seen.retainAll(certifiedGenerations());
             if (seen.size() < 2) {
                 problems.add("guarded readers saw fewer than two certified generations: " + outcomes);
@@ -157,7 +163,7 @@ public final class GenerationsLoad {
         }
 
         private static Set<String> union(Map<String, Set<String>> outcomes, String prefix) {
-            Set<String> all = new TreeSet<>();
+            Set<String> all = new TreeSet<>(OUTCOMES);
             outcomes.forEach((reader, got) -> {
                 if (reader.startsWith(prefix)) {
                     all.addAll(got);
@@ -233,7 +239,7 @@ public final class GenerationsLoad {
         for (String line : logSince(logStart).lines().toList()) {
             Matcher m = READ.matcher(line);
             if (line.contains(" " + database + " LOG:  ") && m.find()) {
-                outcomes.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(m.group(2));
+                outcomes.computeIfAbsent(m.group(1), k -> new TreeSet<>(OUTCOMES)).add(m.group(2));
             }
         }
         return outcomes;
