@@ -37,21 +37,14 @@ class LostServerIT {
     @BeforeAll
     static void pipeline(TestDatabase db) {
         SmallPipeline.create(db);
-        // An assertion that sleeps while small.cert_delay says so: makes certification observable.
-        db.execute("""
-                CREATE TABLE small.cert_delay (seconds float8 NOT NULL);
-                INSERT INTO small.cert_delay VALUES (0);
-                CREATE FUNCTION small.cert_pause() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
-                BEGIN PERFORM pg_sleep((SELECT seconds FROM small.cert_delay)); RETURN true; END $$;
-                SELECT audit.add_sql_assertion('small.t_v', 'pause', 'SELECT 1 WHERE NOT small.cert_pause()');
-                """);
+        SmallPipeline.addCertificationPause(db);
         SmallPipeline.acceptBaseline(db);
     }
 
     @BeforeEach
     void healthy(TestDatabase db) {
         SmallPipeline.heal(db);
-        db.execute("UPDATE small.cert_delay SET seconds = 0");
+        SmallPipeline.certificationPause(db, 0);
     }
 
     @ParameterizedTest
@@ -70,7 +63,7 @@ class LostServerIT {
 
     @Test
     void aCertificationWhoseServerDiesSaysSoInOneLineAndExits9(TestDatabase db) throws Exception {
-        db.execute("UPDATE small.cert_delay SET seconds = 60");
+        SmallPipeline.certificationPause(db, 60);
         Crash crash = crashDuring(db, List.of("certify", "--target", "small.t_v"), "small.cert_pause()");
         assertEquals(9, crash.exitCode(), crash.output());
         assertEquals("mvcert: lost the database connection during the certification of small.t_v: " + POSTMASTER_GONE,

@@ -45,14 +45,7 @@ class AgentCrashIT {
     @BeforeAll
     static void certifiedPipeline(TestDatabase db) throws Exception {
         SmallPipeline.create(db);
-        // An assertion that sleeps while small.cert_delay says so: makes certification observable.
-        db.execute("""
-                CREATE TABLE small.cert_delay (seconds float8 NOT NULL);
-                INSERT INTO small.cert_delay VALUES (0);
-                CREATE FUNCTION small.cert_pause() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
-                BEGIN PERFORM pg_sleep((SELECT seconds FROM small.cert_delay)); RETURN true; END $$;
-                SELECT audit.add_sql_assertion('small.t_v', 'pause', 'SELECT 1 WHERE NOT small.cert_pause()');
-                """);
+        SmallPipeline.addCertificationPause(db);
         SmallPipeline.acceptBaseline(db);
         try (AgentRuntime agent = Agents.start(db, Agents.settings())) {
             RunOutcome first = agent.executor().run(new RunRequest(SmallPipeline.TARGET, RunRequest.Mode.INCREMENTAL, "test", null),
@@ -64,7 +57,7 @@ class AgentCrashIT {
     @BeforeEach
     void healthy(TestDatabase db) {
         SmallPipeline.heal(db);
-        db.execute("UPDATE small.cert_delay SET seconds = 0");
+        SmallPipeline.certificationPause(db, 0);
     }
 
     @Test
@@ -161,7 +154,8 @@ class AgentCrashIT {
     @Test
     void anAgentKilledWhileCertifyingAnAtomicRunPublishesNothingAndTheRunIsAbandonedWithinTheLease(TestDatabase db) throws Exception {
         Snapshot before = Snapshot.of(db);
-        db.execute("UPDATE small.base SET v = v + 1 WHERE id <= 100; UPDATE small.cert_delay SET seconds = 120");
+        db.execute("UPDATE small.base SET v = v + 1 WHERE id <= 100");
+        SmallPipeline.certificationPause(db, 120);
         long request = db.queryValue(Long.class, "SELECT audit.request_run('small.t_v', 'atomic', 'crash test')");
         long killedAt;
         AgentProcess survivor;
@@ -176,7 +170,7 @@ class AgentCrashIT {
             Wait.until("the survivor serving", Duration.ofSeconds(60), () -> survivor.output().contains("serving the queue"));
             killedAt = kill(victim);
         }
-        db.execute("UPDATE small.cert_delay SET seconds = 0");
+        SmallPipeline.certificationPause(db, 0);
         Long run = db.queryValue(Long.class, "SELECT run_id FROM audit.run WHERE executor = 'agent:cert-victim'");
 
         try (survivor) {

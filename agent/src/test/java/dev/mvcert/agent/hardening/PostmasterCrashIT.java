@@ -44,13 +44,8 @@ class PostmasterCrashIT {
     @BeforeAll
     static void certifiedPipeline(TestDatabase db) throws Exception {
         SmallPipeline.createWithControllableJoin(db);
+        SmallPipeline.addCertificationPause(db);
         db.execute("""
-                -- certification observable: an assertion that sleeps while small.cert_delay says so
-                CREATE TABLE small.cert_delay (seconds float8 NOT NULL);
-                INSERT INTO small.cert_delay VALUES (0);
-                CREATE FUNCTION small.cert_pause() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
-                BEGIN PERFORM pg_sleep((SELECT seconds FROM small.cert_delay)); RETURN true; END $$;
-                SELECT audit.add_sql_assertion('small.t_v', 'pause', 'SELECT 1 WHERE NOT small.cert_pause()');
                 -- the commit of a transaction publishing a certification sleeps while small.commit_delay says so
                 CREATE TABLE small.commit_delay (seconds float8 NOT NULL);
                 INSERT INTO small.commit_delay VALUES (0);
@@ -69,7 +64,8 @@ class PostmasterCrashIT {
     @BeforeEach
     void healthy(TestDatabase db) {
         SmallPipeline.heal(db);
-        db.execute("UPDATE small.cert_delay SET seconds = 0; UPDATE small.commit_delay SET seconds = 0");
+        SmallPipeline.certificationPause(db, 0);
+        db.execute("UPDATE small.commit_delay SET seconds = 0");
     }
 
     @Test
@@ -92,12 +88,13 @@ class PostmasterCrashIT {
     @Test
     void killedDuringTheCertificationOfAnIncrementalRun(TestDatabase db) throws Exception {
         CertifiedReads.Served before = CertifiedReads.now(db);
-        db.execute("UPDATE small.base SET v = v + 2 WHERE id <= 100; UPDATE small.cert_delay SET seconds = 60");
+        db.execute("UPDATE small.base SET v = v + 2 WHERE id <= 100");
+        SmallPipeline.certificationPause(db, 60);
         List<Long> requests = new ArrayList<>(List.of(request(db, "incremental", "crash during certification")));
         try (AgentProcess agent = AgentProcess.serve(db.jdbcUrl(), "crash-certify")) {
             awaitClosely("the run certifying", agent, () -> active(db, "small.cert_pause()"));
             crash(db);
-            db.execute("UPDATE small.cert_delay SET seconds = 0");
+            SmallPipeline.certificationPause(db, 0);
             assertRecovered(db, agent, before, requests);
         }
     }

@@ -65,6 +65,26 @@ public final class SmallPipeline {
                 """.replace("{join}", joinCondition));
     }
 
+    /**
+     * Adds a certification rule of the target that sleeps for {@link #certificationPause}'s
+     * seconds (0 at first), so a test can catch certification in the act: it shows in
+     * pg_stat_activity as a query calling {@code small.cert_pause()}.
+     */
+    public static void addCertificationPause(TestDatabase db) {
+        db.execute("""
+                CREATE TABLE small.cert_delay (seconds float8 NOT NULL);
+                INSERT INTO small.cert_delay VALUES (0);
+                CREATE FUNCTION small.cert_pause() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+                BEGIN PERFORM pg_sleep((SELECT seconds FROM small.cert_delay)); RETURN true; END $$;
+                SELECT audit.add_sql_assertion('small.t_v', 'pause', 'SELECT 1 WHERE NOT small.cert_pause()');
+                """);
+    }
+
+    /** Certification sleeps this long (see {@link #addCertificationPause}). */
+    public static void certificationPause(TestDatabase db, double seconds) {
+        db.execute("UPDATE small.cert_delay SET seconds = " + seconds);
+    }
+
     /** Every refresh of view a or b (or c, see {@link #createWithControllableJoin}) sleeps this long. */
     public static void delay(TestDatabase db, String view, double seconds) {
         db.execute("UPDATE small.control SET delay = " + seconds + " WHERE view_name = '" + view + "'");
