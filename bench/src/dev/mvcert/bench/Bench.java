@@ -109,7 +109,8 @@ public final class Bench {
             if (opt.only.contains(3)) datasetHashing();
             if (opt.only.contains(4)) gateCost();
             if (opt.only.contains(5)) catalogScale();
-            if (opt.only.contains(7)) realClients();
+            if (opt.only.contains(7)) reportScale();
+            if (opt.only.contains(8)) realClients();
         } finally {
             cluster.close();
         }
@@ -502,6 +503,35 @@ public final class Bench {
         }
     }
 
+    // --- 7. run report at scale ----------------------------------------------------------------
+
+    /** The run report (mvcert report, GET /report) of a 1,000-view synthetic catalog: read and render, then render alone. */
+    void reportScale() throws Exception {
+        int levels = 10;
+        dev.mvcert.local.SyntheticCatalog catalog = new dev.mvcert.local.SyntheticCatalog(levels, opt.catalogViews / levels, 10);
+        step("7. run report of a " + catalog.views() + "-view synthetic catalog (recorded run history, hostile names)");
+        String reportDb = cluster.createDatabase("bench_report");
+        try (Connection c = cluster.connect(reportDb)) {
+            catalog.create(c);
+            catalog.recordRun(c, false);
+            catalog.recordCertification(c, catalog.recordRun(c, true));
+            c.setAutoCommit(false);
+            List<Double> whole = new ArrayList<>(), render = new ArrayList<>();
+            int bytes = 0;
+            for (int r = 0; r < Math.max(3, opt.reps); r++) {
+                long s = System.nanoTime();
+                bytes = dev.mvcert.agent.report.RunReportPage.of(c, dev.mvcert.local.SyntheticCatalog.TARGET, null).html().length();
+                whole.add((System.nanoTime() - s) / 1e9);
+                dev.mvcert.agent.report.RunReport data = dev.mvcert.agent.report.RunReportReader.read(c, dev.mvcert.local.SyntheticCatalog.TARGET, null);
+                render.add(timed(() -> dev.mvcert.agent.report.RunReportPage.render(data)));
+            }
+            double w = median(whole), rr = median(render);
+            add(new Line("7", "run report of " + catalog.views() + " views (read + render)",
+                    "%.2f s, of which rendering %.3f s; %d KB of HTML, collapsed by schema and level".formatted(w, rr, bytes / 1024),
+                    w, "s", "< 2 s", w < 2, Map.of("report_s", w, "render_s", rr, "html_bytes", bytes, "all_s", whole)));
+        }
+    }
+
     // --- 6. agent footprint -----------------------------------------------------------------
 
     void agentFootprint() throws Exception {
@@ -743,7 +773,7 @@ public final class Bench {
         return Math.round(v * f) / f;
     }
 
-    // --- 7. real clients ------------------------------------------------------------------------
+    // --- 8. real clients ------------------------------------------------------------------------
 
     /**
      * pgbench as the reader and as the writer while `mvcert serve` publishes generations of the
@@ -751,9 +781,9 @@ public final class Bench {
      * one of them poisoned: the full-length version of PgBenchLoadIT.
      */
     void realClients() {
-        step("7. real clients: pgbench readers through the guarded view and writers at a fixed rate while mvcert serve runs");
+        step("8. real clients: pgbench readers through the guarded view and writers at a fixed rate while mvcert serve runs");
         if (!cliAvailable) {
-            add(new Line("7a", "pgbench readers, guarded vs unguarded", "not measured: no agent CLI in " + opt.agentJar,
+            add(new Line("8a", "pgbench readers, guarded vs unguarded", "not measured: no agent CLI in " + opt.agentJar,
                     Double.NaN, "x", ">= 0.97x", null, Map.of()));
             return;
         }
@@ -767,13 +797,13 @@ public final class Bench {
         say("  %s", readers.summary());
         readers.problems().forEach(p -> say("  PROBLEM: %s", p));
         double ratio = readers.tpsRatio();
-        add(new Line("7a", "pgbench readers, guarded vs unguarded (8+8 clients, 60 s)",
+        add(new Line("8a", "pgbench readers, guarded vs unguarded (8+8 clients, 60 s)",
                 "%.0f vs %.0f tps while %d generations were published".formatted(readers.guarded().tps(), readers.source().tps(),
                         readers.generations().size()),
                 ratio, "x", ">= 0.97x", ratio >= 0.97,
                 Map.of("guarded_tps", readers.guarded().tps(), "unguarded_tps", readers.source().tps(),
                         "generations", readers.generations().toString(), "outcomes", readers.outcomes().toString())));
-        add(new Line("7b", "pgbench readers: uncertified reads", readers.problems().isEmpty()
+        add(new Line("8b", "pgbench readers: uncertified reads", readers.problems().isEmpty()
                 ? "guarded reads got " + readers.outcomes().getOrDefault("guarded_point", Set.of()) + "; certified "
                         + readers.certifiedGenerations()
                 : String.join("; ", readers.problems()),
@@ -784,7 +814,7 @@ public final class Bench {
         writers.problems().forEach(p -> say("  PROBLEM: %s", p));
         double quiet = writers.quiet().latencyPercentileMs(0.99);
         double during = writers.duringRuns().latencyPercentileMs(0.99);
-        add(new Line("7c", "pgbench writers at 200 tps: p99 latency during runs",
+        add(new Line("8c", "pgbench writers at 200 tps: p99 latency during runs",
                 "p50/p95/p99 %.2f/%.2f/%.2f ms during %d runs vs %.2f/%.2f/%.2f ms without; %d failed, %d deadlocks".formatted(
                         writers.duringRuns().latencyPercentileMs(0.5), writers.duringRuns().latencyPercentileMs(0.95), during,
                         writers.runs().size(), writers.quiet().latencyPercentileMs(0.5), writers.quiet().latencyPercentileMs(0.95), quiet,
@@ -842,7 +872,7 @@ public final class Bench {
             Path root = Path.of(a.getOrDefault("root", ".")).toAbsolutePath().normalize();
             int scale = Integer.parseInt(a.getOrDefault("scale", "30000"));
             Set<Integer> only = new TreeSet<>();
-            for (String s : a.getOrDefault("only", "1,2,3,4,5,6,7").split(",")) only.add(Integer.parseInt(s.trim()));
+            for (String s : a.getOrDefault("only", "1,2,3,4,5,6,7,8").split(",")) only.add(Integer.parseInt(s.trim()));
             return new Options(scale, Integer.parseInt(a.getOrDefault("reps", "3")),
                     Integer.parseInt(a.getOrDefault("parallel", "2")),
                     Integer.parseInt(a.getOrDefault("chain-rows", "300000")),

@@ -9,9 +9,10 @@ import dev.mvcert.agent.config.AgentSettings;
 import dev.mvcert.agent.config.ConnectionSettings;
 import dev.mvcert.agent.metrics.PrometheusText;
 import dev.mvcert.agent.metrics.Promtool;
-import dev.mvcert.agent.run.RunListener;
-import dev.mvcert.agent.run.RunOutcome;
-import dev.mvcert.agent.run.RunRequest;
+import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunResult;
 import dev.mvcert.agent.testing.Http;
 import dev.mvcert.agent.testing.SmallPipeline;
 import dev.mvcert.testing.PostgresExtension;
@@ -43,9 +44,9 @@ class HealthAndMetricsIT {
         settings.httpPort = 0;
         try (AgentRuntime agent = new AgentRuntime(ConnectionSettings.of(url, "postgres", null), settings, Set.of())) {
             // a run first, so the scrape holds every kind of sample: timers, counters, gauges
-            RunOutcome run = agent.executor().run(new RunRequest(SmallPipeline.TARGET, RunRequest.Mode.INCREMENTAL, "test", null),
+            RunResult run = agent.executor().run(agent.executor().request(SmallPipeline.TARGET, "test").withMode(RunMode.INCREMENTAL),
                     RunListener.NONE);
-            assertEquals(RunOutcome.Kind.CERTIFIED, run.kind(), run.toString());
+            assertEquals(RunOutcome.CERTIFIED, run.outcome(), run.toString());
             String scrape = Http.get(agent.httpPort(), "/metrics").body();
             assertTrue(scrape.contains("mvcert_refresh_duration_seconds_count{") && scrape.contains("mvcert_run_duration_seconds"), scrape);
             Promtool.Verdict verdict = Promtool.checkMetrics(scrape);

@@ -4,8 +4,11 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** An {@code mvcert} command ({@code serve}, {@code run}, ...) in its own JVM, so tests can kill it (-9) or send it SIGTERM. */
 public final class AgentProcess implements AutoCloseable {
@@ -20,10 +23,14 @@ public final class AgentProcess implements AutoCloseable {
         this.log = log;
     }
 
+    /** {@code extra} options are added; without an {@code --http-port} among them the HTTP server is off. */
     public static AgentProcess serve(String jdbcUrl, String name, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("serve",
-                "--jdbc-url", jdbcUrl, "-U", "postgres", "--agent-name", name, "--http-port", "-1",
+                "--jdbc-url", jdbcUrl, "-U", "postgres", "--agent-name", name,
                 "--poll-interval", "500ms", "--heartbeat-interval", "1s", "--reap-interval", "1s"));
+        if (!List.of(extra).contains("--http-port")) {
+            args.addAll(List.of("--http-port", "-1"));
+        }
         args.addAll(List.of(extra));
         return start(name, args);
     }
@@ -41,6 +48,25 @@ public final class AgentProcess implements AutoCloseable {
     /** The agent name of {@code serve}, else the label the log file is named after. */
     public String name() {
         return name;
+    }
+
+    /** The port of /metrics, /health and /report, from the line serve prints once it listens (--http-port 0 picks one). */
+    public int httpPort(Duration timeout) {
+        Pattern listening = Pattern.compile("metrics at http://localhost:(\\d+)/metrics");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            Matcher m = listening.matcher(output());
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new AssertionError("mvcert serve did not report its HTTP port within " + timeout + ":\n" + output());
     }
 
     public Process process() {
