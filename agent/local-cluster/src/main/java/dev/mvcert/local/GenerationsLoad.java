@@ -230,7 +230,7 @@ public final class GenerationsLoad {
         }
         long request = queryLong("SELECT audit.request_run('" + TARGET + "', '" + mode + "', 'generation " + generation + "')");
         String outcome = awaitRequest(request);
-        return new Generation(generation, mode, poisoned, outcome, outcome.equals("done true"));
+        return new Generation(generation, mode, poisoned, outcome, outcome.equals("certified"));
     }
 
     /** Every outcome each reader logged since {@code logStart}. */
@@ -303,7 +303,7 @@ public final class GenerationsLoad {
                 String mode = runs.size() % 2 == 0 ? "atomic" : "incremental";
                 long request = queryLong("SELECT audit.request_run('" + TARGET + "', '" + mode + "', 'during writes')");
                 String outcome = awaitRequest(request);
-                runs.add(new Generation(generation, mode, false, outcome, outcome.equals("done true")));
+                runs.add(new Generation(generation, mode, false, outcome, outcome.equals("certified")));
                 sleep(pause);
             }
             PgBench.Result duringRuns = during.await();
@@ -395,8 +395,8 @@ public final class GenerationsLoad {
     private String awaitRequest(long request) {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (true) {
-            String status = queryText("SELECT status || ' ' || coalesce(certified::text, '-') FROM audit.run_request WHERE request_id = " + request);
-            if (!status.startsWith("queued") && !status.startsWith("claimed")) {
+            String status = queryText("SELECT status FROM audit.run_request WHERE request_id = " + request);
+            if (!status.equals("queued") && !status.equals("claimed")) {
                 return status;
             }
             if (System.nanoTime() > deadline) {

@@ -6,15 +6,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What an agent's text log says it committed: each line is written only after the commit
- * it reports (a step's work and history, a run's certification, a queue claim).
+ * What an agent's text log says happened: steps that succeeded (an incremental run's step is
+ * committed before its line is written; an atomic run's only when the run is), runs that ended
+ * certified (written after the commit that published them) and queue claims (committed at once).
  */
 public final class AgentLog {
 
-    private static final Pattern STEP = Pattern.compile("\\[([^\\]]*)\\] refreshed (\\S+) \\S+ in .*\\(attempt (\\d+)\\)$");
+    private static final Pattern STEP = Pattern.compile("\\] mvcert run (\\d+): (\\S+) succeeded \\S+ in ");
     private static final Pattern RUN = Pattern.compile("\\] run (\\d+) of (\\S+) \\((\\w+)\\) ended certified in ");
     private static final Pattern CLAIM = Pattern.compile("\\] claimed request (\\d+): ");
-    private static final Pattern RUN_ID = Pattern.compile("(?:^|, )run_id=(\\d+)");
 
     private final String text;
 
@@ -22,20 +22,16 @@ public final class AgentLog {
         this.text = text;
     }
 
-    /** A refresh step the agent reported committed. */
-    public record Step(long runId, String matview, int attempt) {
+    /** A refresh step the agent reported succeeded. */
+    public record Step(long runId, String matview) {
     }
 
-    public List<Step> committedSteps() {
+    public List<Step> succeededSteps() {
         List<Step> steps = new ArrayList<>();
         for (String line : text.lines().toList()) {
             Matcher m = STEP.matcher(line);
             if (m.find()) {
-                Matcher run = RUN_ID.matcher(m.group(1));
-                if (!run.find()) {
-                    throw new AssertionError("a step line without its run id: " + line);
-                }
-                steps.add(new Step(Long.parseLong(run.group(1)), m.group(2), Integer.parseInt(m.group(3))));
+                steps.add(new Step(Long.parseLong(m.group(1)), m.group(2)));
             }
         }
         return steps;
