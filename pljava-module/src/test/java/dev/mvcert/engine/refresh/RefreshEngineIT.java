@@ -325,6 +325,7 @@ class RefreshEngineIT {
             });
             RunResult r = s.incremental("qid.m");
             assertTrue(r.steps().get(0).succeeded());
+            assertNotNull(seen.get(), "pg_stat_activity never showed the REFRESH with a query id");
             assertEquals(seen.get(), r.steps().get(0).queryId());
         }
     }
