@@ -2162,10 +2162,13 @@ $$;
 COMMENT ON FUNCTION audit._require_registered(regclass) IS
   'Internal: raises MVC01 unless the view is a registered target; returns its canonical name.';
 
--- Refuses SQL text that is not exactly one query, without running it. The engine calls this
--- before it runs SQL composed from user rules (gate expressions, assertion queries), so a
--- rule smuggling in more statements ('true); DROP ...') never runs any of them, however it
--- was stored. The text is planned (EXPLAIN, opened as a cursor) as the caller, never executed.
+-- Refuses SQL text that is not exactly one valid query, without running it: the one place
+-- where user-supplied SQL is checked. add_gate_rule and add_sql_assertion check rules with it
+-- when they are added (so they can be added before the first refresh populates the views),
+-- and the engine before it runs SQL composed from stored rules, so a rule smuggling in more
+-- statements ('true); DROP ...') never runs any of them, however it was stored. The text is
+-- planned (EXPLAIN, opened as a cursor, never EXECUTEd) as the caller; a query that does not
+-- parse or plan raises PostgreSQL's own error.
 CREATE OR REPLACE FUNCTION audit._require_single_query(p_sql text)
 RETURNS void
 LANGUAGE plpgsql
@@ -2182,12 +2185,12 @@ BEGIN
         CLOSE v_check;
     EXCEPTION WHEN invalid_cursor_definition THEN
         RAISE EXCEPTION 'mvcert: rule SQL must be one query, not several statements: %', pg_catalog.quote_literal(p_sql)
-            USING ERRCODE = 'syntax_error', HINT = 'Fix the rule (audit.gate_rule / audit.sql_assertion).';
+            USING ERRCODE = 'syntax_error', HINT = 'A gate expression is one boolean expression, an assertion one SELECT.';
     END;
 END
 $$;
 COMMENT ON FUNCTION audit._require_single_query(text) IS
-  'Internal: raises unless the text is exactly one query; plans it as the caller, never runs it.';
+  'Internal: raises unless the text is exactly one valid query; plans it as the caller, never runs it.';
 
 -- Validates a target argument: not null, exists, is a view or materialized view, and is not
 -- a system view (pg_catalog, information_schema, pg_toast: they show the server's state,
@@ -2321,7 +2324,8 @@ COMMENT ON FUNCTION audit._run_policy(regclass) IS
 -- refresh outside mvcert cleared it); otherwise the rows are counted. Records the count and
 -- what the next step needs to trust it, asks PostgreSQL to publish this transaction's
 -- statistics at commit, and restores the timeouts audit._step_prepare set when p_restore
--- (steps that share a transaction). Returns the rows after the refresh.
+-- (steps that share a transaction). Returns the rows after the refresh, and whether they had
+-- to be counted (the step's decision says so).
 CREATE OR REPLACE FUNCTION audit._step_done(
     p_matview                     regclass,
     p_mode                        text,
@@ -2330,7 +2334,7 @@ CREATE OR REPLACE FUNCTION audit._step_done(
     p_restore                     boolean,
     p_previous_statement_timeout  text,
     p_previous_lock_timeout       text)
-RETURNS bigint
+RETURNS TABLE (rows_after bigint, rows_counted boolean)
 LANGUAGE plpgsql
 VOLATILE
 SET search_path TO pg_catalog, pg_temp
@@ -2343,6 +2347,7 @@ DECLARE
     v_deleted   bigint;
     v_rows      bigint;
     v_shared    bigint;
+    v_counted   boolean := false;
 BEGIN
     IF p_mode OPERATOR(pg_catalog.=) 'rebuild' THEN
         FOR v_index IN SELECT i.indexrelid::pg_catalog.regclass FROM pg_catalog.pg_index i
@@ -2365,6 +2370,7 @@ BEGIN
             v_rows := v_stored.rows_after OPERATOR(pg_catalog.+) v_inserted OPERATOR(pg_catalog.-) v_deleted;
         ELSE
             EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', p_matview) INTO v_rows;
+            v_counted := true;
         END IF;
     ELSE
         -- a plain refresh fills a new heap: what it inserted is all there is
@@ -2379,7 +2385,9 @@ BEGIN
         PERFORM pg_catalog.set_config('statement_timeout', p_previous_statement_timeout, true),
                 pg_catalog.set_config('lock_timeout', p_previous_lock_timeout, true);
     END IF;
-    RETURN v_rows;
+    rows_after := v_rows;
+    rows_counted := v_counted;
+    RETURN NEXT;
 END
 $$;
 COMMENT ON FUNCTION audit._step_done(regclass, text, bigint, bigint, boolean, text, text) IS
@@ -2658,7 +2666,6 @@ AS $$
 DECLARE
     v_target    text := audit._require_registered(p_target);
     v_row       audit.gate_rule;
-    v_check     refcursor;
     v_state     text;
     v_error     text;
 BEGIN
@@ -2678,19 +2685,12 @@ BEGIN
         RAISE EXCEPTION 'mvcert: no column of % matches %', v_target, p_column_regex
             USING ERRCODE = 'undefined_column', HINT = 'The regex is matched against column names, e.g. ''^img__''.';
     END IF;
-    -- Parses, type-checks and plans the expression against the target without running it:
-    -- EXPLAIN does not execute (so rules can be set before the first refresh populates the
-    -- view), and it is opened as a cursor, never EXECUTEd, so a string smuggling in more
-    -- statements ('true); DROP ...') is refused before any of it runs.
+    -- Parses, type-checks and plans the expression against the target, never runs it.
     BEGIN
-        OPEN v_check FOR EXECUTE pg_catalog.format(E'EXPLAIN SELECT 1 FROM %s WHERE (%s\n)', v_target, p_gate_expression);
-        CLOSE v_check;
+        PERFORM audit._require_single_query(pg_catalog.format(E'SELECT 1 FROM %s WHERE (%s\n)', v_target, p_gate_expression));
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_error = MESSAGE_TEXT;
-        IF v_state OPERATOR(pg_catalog.=) '42P11' THEN
-            v_state := '42601';
-            v_error := 'it must be one expression, not several statements';
-        END IF;
+        v_error := pg_catalog.regexp_replace(v_error, '^mvcert: ', '');
         RAISE EXCEPTION 'mvcert: gate expression % is not a valid boolean expression over %: %',
                 pg_catalog.quote_literal(p_gate_expression), v_target, v_error
             USING ERRCODE = v_state, HINT = 'SQL over the target''s columns that is true where the gated columns may be set, e.g. ''img_within_sla''.';
@@ -2717,7 +2717,6 @@ DECLARE
     v_target    text := audit._require_registered(p_target);
     v_query     text := pg_catalog.rtrim(pg_catalog.btrim(p_query), '; ');
     v_row       audit.sql_assertion;
-    v_check     refcursor;
     v_state     text;
     v_error     text;
 BEGIN
@@ -2726,18 +2725,12 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'e.g. audit.add_sql_assertion(''ml.x_v'', ''no_negative_price'', ''SELECT * FROM ml.x_v WHERE price < 0'')';
     END IF;
-    -- Planned, never run: EXPLAIN does not execute (so assertions can be added before the
-    -- first refresh populates the views), and it is opened as a cursor, not EXECUTEd, so a
-    -- string smuggling in more statements ('SELECT 1) q; DROP ...') is refused before any runs.
+    -- Planned, never run ('SELECT 1) q; DROP ...' is refused before any of it runs).
     BEGIN
-        OPEN v_check FOR EXECUTE pg_catalog.format(E'EXPLAIN SELECT 1 FROM (%s\n) AS q', v_query);
-        CLOSE v_check;
+        PERFORM audit._require_single_query(pg_catalog.format(E'SELECT 1 FROM (%s\n) AS q', v_query));
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_error = MESSAGE_TEXT;
-        IF v_state OPERATOR(pg_catalog.=) '42P11' THEN
-            v_state := '42601';
-            v_error := 'it must be one query, not several statements';
-        END IF;
+        v_error := pg_catalog.regexp_replace(v_error, '^mvcert: ', '');
         RAISE EXCEPTION 'mvcert: assertion % query % is not a valid query: %',
                 pg_catalog.quote_ident(p_name), pg_catalog.quote_literal(v_query), v_error
             USING ERRCODE = v_state, HINT = 'One SELECT that returns the offending rows, e.g. ''SELECT * FROM ml.x_v WHERE price < 0''.';
@@ -3892,7 +3885,8 @@ COMMENT ON FUNCTION audit.refresh_lock_key(regclass) IS
 -- no refresh pins); detail explains the choice in words.
 CREATE OR REPLACE FUNCTION audit.refresh_plan(p_target regclass)
 RETURNS TABLE (step integer, level integer, matview text, relid oid, mode text, reason text,
-               unique_index text, depends_on text[], warning text, detail text)
+               unique_index text, depends_on text[], warning text, detail text,
+               expected_duration interval, critical_path boolean)
 LANGUAGE sql
 STABLE
 SET search_path TO pg_catalog, pg_temp
@@ -3939,17 +3933,45 @@ WITH RECURSIVE graph AS MATERIALIZED (
       LEFT JOIN depends d ON d.matview OPERATOR(pg_catalog.=) p.name
       JOIN audit._refresh_modes((SELECT pg_catalog.array_agg(m.objid) FROM matview m)) AS rm
         ON rm.relid OPERATOR(pg_catalog.=) p.objid
+), timed AS MATERIALIZED (
+    SELECT o.name, o.level, o.depends_on, audit.expected_duration(o.name) AS expected FROM ordered o
+), finish (level, at) AS (
+    -- level by level: a view ends its expected duration after the latest of its inputs
+    SELECT -1, '{}'::jsonb
+    UNION ALL
+    SELECT f.level OPERATOR(pg_catalog.+) 1,
+           f.at OPERATOR(pg_catalog.||) COALESCE((
+               SELECT pg_catalog.jsonb_object_agg(t.name,
+                        COALESCE(EXTRACT(epoch FROM t.expected), 0) OPERATOR(pg_catalog.+)
+                        COALESCE((SELECT pg_catalog.max((f.at OPERATOR(pg_catalog.->>) d)::numeric)
+                                    FROM pg_catalog.unnest(t.depends_on) d), 0))
+                 FROM timed t WHERE t.level OPERATOR(pg_catalog.=) (f.level OPERATOR(pg_catalog.+) 1)), '{}')
+      FROM finish f
+     WHERE f.level OPERATOR(pg_catalog.<) (SELECT pg_catalog.max(t.level) FROM timed t)
+), ends AS (
+    SELECT f.at FROM finish f ORDER BY f.level DESC LIMIT 1
+), critical (name) AS (
+    -- back from the view that ends last, through the input that ends last
+    (SELECT t.name FROM timed t, ends e
+      ORDER BY (e.at OPERATOR(pg_catalog.->>) t.name)::numeric DESC, t.level DESC, t.name LIMIT 1)
+    UNION ALL
+    (SELECT x.d FROM critical c
+       JOIN timed t ON t.name OPERATOR(pg_catalog.=) c.name
+      CROSS JOIN ends e
+      CROSS JOIN LATERAL (SELECT d FROM pg_catalog.unnest(t.depends_on) d
+                           ORDER BY (e.at OPERATOR(pg_catalog.->>) d)::numeric DESC, d LIMIT 1) x)
 )
 SELECT o.step, o.level, o.name, o.objid, o.mode, o.reason, o.unique_index, o.depends_on,
        CASE WHEN o.step OPERATOR(pg_catalog.=) o.steps
             THEN NULLIF(pg_catalog.concat_ws(E'\n', o.warning, audit._live_inputs_warning(p_target)), '')
             ELSE o.warning END,
-       o.detail
+       o.detail, t.expected, EXISTS (SELECT FROM critical c WHERE c.name OPERATOR(pg_catalog.=) o.name)
   FROM ordered o
+  JOIN timed t ON t.name OPERATOR(pg_catalog.=) o.name
  ORDER BY o.step
 $$;
 COMMENT ON FUNCTION audit.refresh_plan(regclass) IS
-  'The materialized views of a target''s closure in refresh order: step, parallel level, mode (concurrently, plain, rebuild), reason, unique index, direct matview dependencies and warnings.';
+  'The materialized views of a target''s closure in refresh order: step, parallel level, mode (concurrently, plain, rebuild), reason, unique index, direct matview dependencies, warnings, expected duration and the critical path.';
 
 -- Registers a view or materialized view as an mvcert target, or updates its policy.
 -- Arguments left NULL keep the current value (or the default for a new target). p_run_mode

@@ -5,8 +5,14 @@ import dev.mvcert.engine.certify.CertificationResult;
 import dev.mvcert.engine.certify.baseline.DatasetHasher;
 import dev.mvcert.engine.refresh.PlannedView;
 import dev.mvcert.engine.refresh.RefreshPlan;
-import dev.mvcert.engine.refresh.RunOptions;
-import dev.mvcert.engine.refresh.RunResult;
+import dev.mvcert.agent.AgentRuntime;
+import dev.mvcert.agent.config.AgentSettings;
+import dev.mvcert.agent.config.ConnectionSettings;
+import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunResult;
+import dev.mvcert.engine.json.Json;
 import dev.mvcert.local.ExamplePipeline;
 import dev.mvcert.local.GenerationsLoad;
 import dev.mvcert.local.LocalCluster;
@@ -128,7 +134,7 @@ public final class Bench {
                 lines.stream().filter(l -> l.met != null && l.met).count(),
                 lines.stream().filter(l -> l.met != null).count(), opt.out);
         Files.createDirectories(opt.out.getParent());
-        Files.writeString(opt.out, Json.write(json) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(opt.out, Json.pretty(json) + "\n", StandardCharsets.UTF_8);
     }
 
     // --- 1. legacy pipeline refresh -----------------------------------------------------------
@@ -626,18 +632,18 @@ public final class Bench {
         }
     }
 
-    /** A sequential incremental run through the engine in this JVM (bootstrap, and the fallback without the CLI). */
+    /** A sequential incremental run through the agent's run path in this JVM (bootstrap, and the fallback without the CLI). */
     void engineRun(String target) throws SQLException {
-        try (Connection work = connect(); Connection history = connect()) {
-            work.setAutoCommit(false);
-            RunResult result = new Mvcert(work).withHistory(history)
-                    .refresh(target, RunOptions.defaults().withExecutor("bench"), step -> {
-                        if (step.status() == dev.mvcert.engine.refresh.StepStatus.FAILED) work.rollback();
-                        else work.commit();
-                    });
-            work.commit();
-            if (!"SUCCEEDED".equals(result.status().name())) {
-                throw new IllegalStateException("engine run of " + target + " ended " + result.status() + ": " + result.reason());
+        AgentSettings settings = new AgentSettings();
+        settings.parallel = 1;
+        settings.httpPort = -1;
+        ConnectionSettings connection = ConnectionSettings.resolve(cluster.jdbcUrl(db), cluster.superuser(), null, Map.of(),
+                Path.of(System.getProperty("user.home")));
+        try (AgentRuntime agent = new AgentRuntime(connection, settings, java.util.Set.of())) {
+            RunResult result = agent.executor().run(agent.executor().request(target, "bench").withMode(RunMode.INCREMENTAL),
+                    RunListener.NONE);
+            if (result.outcome() == RunOutcome.REFRESH_FAILED || result.outcome() == RunOutcome.CANCELLED) {
+                throw new IllegalStateException("run of " + target + " ended " + result.outcome().sqlName() + ": " + result.reason());
             }
         }
     }
@@ -880,62 +886,6 @@ public final class Bench {
                     Integer.parseInt(a.getOrDefault("catalog-views", "1000")),
                     root, Path.of(a.getOrDefault("out", root.resolve("bench/results/latest.json").toString())),
                     Path.of(a.getOrDefault("agent-jar", root.resolve("agent/target/mvcert.jar").toString())), only);
-        }
-    }
-
-    /** Minimal JSON writer for the results file (maps, lists, strings, numbers, booleans, null). */
-    static final class Json {
-        static String write(Object o) {
-            StringBuilder b = new StringBuilder();
-            write(o, b, "");
-            return b.toString();
-        }
-
-        private static void write(Object o, StringBuilder b, String indent) {
-            if (o == null) {
-                b.append("null");
-            } else if (o instanceof Map<?, ?> m) {
-                b.append("{");
-                String in = indent + "  ";
-                boolean first = true;
-                for (Map.Entry<?, ?> e : m.entrySet()) {
-                    b.append(first ? "\n" : ",\n").append(in);
-                    first = false;
-                    string(String.valueOf(e.getKey()), b);
-                    b.append(": ");
-                    write(e.getValue(), b, in);
-                }
-                b.append(first ? "}" : "\n" + indent + "}");
-            } else if (o instanceof List<?> l) {
-                b.append("[");
-                for (int i = 0; i < l.size(); i++) {
-                    b.append(i == 0 ? "" : ", ");
-                    write(l.get(i), b, indent);
-                }
-                b.append("]");
-            } else if (o instanceof Double d) {
-                b.append(d.isNaN() || d.isInfinite() ? "null" : String.valueOf(round(d, 4)));
-            } else if (o instanceof Number || o instanceof Boolean) {
-                b.append(o);
-            } else {
-                string(o.toString(), b);
-            }
-        }
-
-        private static void string(String s, StringBuilder b) {
-            b.append('"');
-            for (char ch : s.toCharArray()) {
-                switch (ch) {
-                    case '"' -> b.append("\\\"");
-                    case '\\' -> b.append("\\\\");
-                    case '\n' -> b.append("\\n");
-                    default -> {
-                        if (ch < 0x20) b.append(String.format("\\u%04x", (int) ch));
-                        else b.append(ch);
-                    }
-                }
-            }
-            b.append('"');
         }
     }
 }

@@ -150,7 +150,7 @@ class UpgradePathIT {
             version = single(s, "SELECT extversion FROM pg_extension WHERE extname = 'mvcert'");
         }
         psql(cluster, fresh, sql.resolve("build/mvcert_flat.sql"));
-        psql(cluster, upgraded, sql.resolve("versions/mvcert_flat--" + FIRST_VERSION + ".sql"));
+        psql(cluster, upgraded, sql.resolve("build/mvcert_flat--" + FIRST_VERSION + ".sql"));
         try (Connection c = cluster.connect(upgraded); Statement s = c.createStatement()) {
             for (String statement : HISTORY_0_1_0) {
                 s.execute(statement);

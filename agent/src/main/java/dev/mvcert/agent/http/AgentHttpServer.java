@@ -1,5 +1,7 @@
 package dev.mvcert.agent.http;
 
+import dev.mvcert.engine.json.Json;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.mvcert.agent.config.ConfigurationException;
@@ -106,9 +108,9 @@ public final class AgentHttpServer implements AutoCloseable {
                 if (i > 0) {
                     json.append(',');
                 }
-                json.append(Json.object(now.targets().get(i).toJsonFields()));
+                json.append(Json.write(now.targets().get(i).toJsonFields()));
             }
-            json.append("],\"breakers\":").append(Json.object(new java.util.TreeMap<>(now.breakers()))).append("}\n");
+            json.append("],\"breakers\":").append(Json.write(new java.util.TreeMap<>(now.breakers()))).append("}\n");
             send(exchange, healthy ? 200 : 503, "application/json", json.toString());
         }
     }

@@ -1,5 +1,6 @@
 package dev.mvcert.engine.certify;
 
+import dev.mvcert.engine.json.Json;
 import dev.mvcert.engine.certify.baseline.AcceptedBaseline;
 import dev.mvcert.engine.certify.baseline.BaselineItem;
 import java.lang.System.Logger.Level;
@@ -104,7 +105,7 @@ public final class Certification {
             }
             ps.setTimestamp(3, Timestamp.from(started));
             ps.setString(4, executor);
-            ps.setString(5, Json.arrayOfObjects(rows));
+            ps.setString(5, Json.write(rows));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);

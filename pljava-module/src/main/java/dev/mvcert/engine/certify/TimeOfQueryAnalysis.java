@@ -1,5 +1,6 @@
 package dev.mvcert.engine.certify;
 
+import dev.mvcert.engine.json.Json;
 import dev.mvcert.engine.certify.TreeScan.CallSite;
 import dev.mvcert.engine.certify.TreeScan.Finding;
 import java.nio.charset.Charset;
@@ -598,7 +599,7 @@ final class TimeOfQueryAnalysis {
             rows.add(row);
         }
         try (PreparedStatement ps = connection.prepareStatement(FUNCTIONS_BY_NAME)) {
-            ps.setString(1, Json.arrayOfObjects(rows));
+            ps.setString(1, Json.write(rows));
             List<Function> found = new ArrayList<>();
             for (Function f : read(ps)) {
                 functions.putIfAbsent(f.oid(), f);
@@ -682,7 +683,7 @@ final class TimeOfQueryAnalysis {
                 rows.add(row);
             }
         }
-        return Json.arrayOfObjects(rows);
+        return Json.write(rows);
     }
 
     static String jsonArray(Iterable<Long> oids) {

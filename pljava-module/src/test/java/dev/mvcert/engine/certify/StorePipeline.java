@@ -13,7 +13,7 @@ import java.sql.SQLException;
  * string 'now()' and column now_price. Registered, with deny rules, a gate rule, three
  * hash days and an accepted baseline; certifies as CERTIFIED.
  */
-public final class SmallPipeline {
+public final class StorePipeline {
 
     public static final String TARGET = "ml.store_v";
 
@@ -39,7 +39,7 @@ public final class SmallPipeline {
               RETURN date '2100-01-01';
             END $$""";
 
-    private SmallPipeline() {}
+    private StorePipeline() {}
 
     public static void create(TestDatabase db) {
         db.execute("""
