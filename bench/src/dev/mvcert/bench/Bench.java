@@ -14,6 +14,7 @@ import dev.mvcert.engine.run.RunOutcome;
 import dev.mvcert.engine.run.RunResult;
 import dev.mvcert.engine.json.Json;
 import dev.mvcert.local.ExamplePipeline;
+import dev.mvcert.local.GenerationsLoad;
 import dev.mvcert.local.LocalCluster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -115,6 +116,7 @@ public final class Bench {
             if (opt.only.contains(4)) gateCost();
             if (opt.only.contains(5)) catalogScale();
             if (opt.only.contains(7)) reportScale();
+            if (opt.only.contains(8)) realClients();
         } finally {
             cluster.close();
         }
@@ -777,6 +779,56 @@ public final class Bench {
         return Math.round(v * f) / f;
     }
 
+    // --- 8. real clients ------------------------------------------------------------------------
+
+    /**
+     * pgbench as the reader and as the writer while `mvcert serve` publishes generations of the
+     * generations example (sql/examples/generations), alternating atomic and incremental runs,
+     * one of them poisoned: the full-length version of PgBenchLoadIT.
+     */
+    void realClients() {
+        step("8. real clients: pgbench readers through the guarded view and writers at a fixed rate while mvcert serve runs");
+        if (!cliAvailable) {
+            add(new Line("8a", "pgbench readers, guarded vs unguarded", "not measured: no agent CLI in " + opt.agentJar,
+                    Double.NaN, "x", ">= 0.97x", null, Map.of()));
+            return;
+        }
+        GenerationsLoad load = GenerationsLoad.prepare(cluster, cluster.createDatabase("generations"),
+                (args, log) -> {
+                    List<String> cmd = new ArrayList<>(List.of(java(), "-jar", opt.agentJar.toString()));
+                    cmd.addAll(args);
+                    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                }, logDir.resolve("pgbench"), 1000);
+        GenerationsLoad.ReaderReport readers = load.readers(Duration.ofSeconds(60), 8, Duration.ofSeconds(3));
+        say("  %s", readers.summary());
+        readers.problems().forEach(p -> say("  PROBLEM: %s", p));
+        double ratio = readers.tpsRatio();
+        add(new Line("8a", "pgbench readers, guarded vs unguarded (8+8 clients, 60 s)",
+                "%.0f vs %.0f tps while %d generations were published".formatted(readers.guarded().tps(), readers.source().tps(),
+                        readers.generations().size()),
+                ratio, "x", ">= 0.97x", ratio >= 0.97,
+                Map.of("guarded_tps", readers.guarded().tps(), "unguarded_tps", readers.source().tps(),
+                        "generations", readers.generations().toString(), "outcomes", readers.outcomes().toString())));
+        add(new Line("8b", "pgbench readers: uncertified reads", readers.problems().isEmpty()
+                ? "guarded reads got " + readers.outcomes().getOrDefault("guarded_point", Set.of()) + "; certified "
+                        + readers.certifiedGenerations()
+                : String.join("; ", readers.problems()),
+                readers.uncertifiedReads().size(), "reads", "0", readers.problems().isEmpty(),
+                Map.of("uncertified", readers.uncertifiedReads().toString(), "problems", readers.problems())));
+        GenerationsLoad.WriterReport writers = load.writers(Duration.ofSeconds(60), 200, Duration.ofSeconds(1));
+        say("  %s", writers.summary());
+        writers.problems().forEach(p -> say("  PROBLEM: %s", p));
+        double quiet = writers.quiet().latencyPercentileMs(0.99);
+        double during = writers.duringRuns().latencyPercentileMs(0.99);
+        add(new Line("8c", "pgbench writers at 200 tps: p99 latency during runs",
+                "p50/p95/p99 %.2f/%.2f/%.2f ms during %d runs vs %.2f/%.2f/%.2f ms without; %d failed, %d deadlocks".formatted(
+                        writers.duringRuns().latencyPercentileMs(0.5), writers.duringRuns().latencyPercentileMs(0.95), during,
+                        writers.runs().size(), writers.quiet().latencyPercentileMs(0.5), writers.quiet().latencyPercentileMs(0.95), quiet,
+                        writers.quiet().failures() + writers.duringRuns().failures(), writers.deadlocks().size()),
+                during, "ms", "0 writer errors", writers.problems().isEmpty(),
+                Map.of("p99_quiet_ms", quiet, "p99_during_runs_ms", during, "problems", writers.problems())));
+    }
+
     void add(Line line) {
         lines.add(line);
         System.out.println(line.format());
@@ -826,7 +878,7 @@ public final class Bench {
             Path root = Path.of(a.getOrDefault("root", ".")).toAbsolutePath().normalize();
             int scale = Integer.parseInt(a.getOrDefault("scale", "30000"));
             Set<Integer> only = new TreeSet<>();
-            for (String s : a.getOrDefault("only", "1,2,3,4,5,6,7").split(",")) only.add(Integer.parseInt(s.trim()));
+            for (String s : a.getOrDefault("only", "1,2,3,4,5,6,7,8").split(",")) only.add(Integer.parseInt(s.trim()));
             return new Options(scale, Integer.parseInt(a.getOrDefault("reps", "3")),
                     Integer.parseInt(a.getOrDefault("parallel", "2")),
                     Integer.parseInt(a.getOrDefault("chain-rows", "300000")),

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mvcert.local.LocalCluster;
 import dev.mvcert.testing.PostgresExtension;
+import dev.mvcert.testing.StateSnapshot;
 import dev.mvcert.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,9 +30,13 @@ import org.postgresql.util.PSQLException;
 /**
  * Hostile and wrong input to every public SQL function and procedure of schema audit: each is
  * refused with an error whose SQLSTATE says what kind of mistake it is and whose message names
- * the bad value, and nothing changes: every audit table (and pg_cron's job table, and the set
- * of relations) is compared before and after. Identifiers that are odd but valid (quotes,
- * semicolons, SQL fragments, unicode) work like any other name.
+ * the bad value, and nothing changes. Each call is made inside the caller's own transaction,
+ * after work of its own, behind a savepoint: the refusal must not end that transaction (a
+ * procedure that commits before it validates fails differently there), the caller rolls back
+ * to the savepoint and goes on, holds no advisory lock, and commits its own work; then every
+ * audit table, pg_cron's job table, the set of relations and the value of every sequence
+ * (which no rollback resets) is compared with before. Identifiers that are odd but valid
+ * (quotes, semicolons, SQL fragments, unicode) work like any other name.
  */
 @ExtendWith(PostgresExtension.class)
 class BadInputIT {
@@ -241,9 +247,17 @@ class BadInputIT {
     void isRefusedWithAClearErrorAndChangesNothing(Case input, TestDatabase db) throws SQLException {
         String sql = substitute(input.sql());
         String mustName = substitute(input.mustName());
-        try (Connection target = db.connect(); Connection cron = db.cluster().connect(LocalCluster.CRON_DATABASE)) {
-            Connection c = input.where() == Where.CRON_DB ? cron : target;
-            Map<String, String> before = snapshot(c, "");
+        String database = input.where() == Where.CRON_DB ? LocalCluster.CRON_DATABASE : db.name();
+        try (Connection observer = db.cluster().connect(database); Connection c = db.cluster().connect(database)) {
+            Map<String, String> before = StateSnapshot.of(observer);
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TEMP TABLE caller_work (step text)");
+            }
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("INSERT INTO caller_work VALUES ('before the call')");
+            }
+            Savepoint beforeCall = c.setSavepoint();
 
             SQLException e = assertThrows(SQLException.class, () -> {
                 try (Statement s = c.createStatement()) {
@@ -258,8 +272,20 @@ class BadInputIT {
                     "SQLSTATE " + e.getSQLState() + ", expected " + input.sqlState() + ": " + e.getMessage());
             assertTrue(message.contains(mustName), "the message does not name '" + mustName + "': " + message);
 
-            Map<String, String> after = snapshot(c, "");
-            assertEquals(before, after, "state changed by a refused call: " + sql);
+            c.rollback(beforeCall);
+            try (Statement s = c.createStatement()) {
+                s.execute("INSERT INTO caller_work VALUES ('after the call')");
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")) {
+                    rs.next();
+                    assertEquals(0, rs.getInt(1), "the refused call left an advisory lock with the caller: " + sql);
+                }
+            }
+            c.commit();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT string_agg(step, ', ' ORDER BY step DESC) FROM caller_work")) {
+                rs.next();
+                assertEquals("before the call, after the call", rs.getString(1), "the caller's own work survives the refusal");
+            }
+            assertEquals(before, StateSnapshot.of(observer), "state changed by a refused call: " + sql);
         }
     }
 
@@ -314,37 +340,5 @@ class BadInputIT {
             result = result.replace("{" + id.getKey() + "}", id.getValue());
         }
         return result;
-    }
-
-    /** An md5 per audit table (and cron.job where pg_cron is installed), plus one over the database's relations. */
-    static Map<String, String> snapshot(Connection c, String prefix) throws SQLException {
-        List<String> tables = new ArrayList<>();
-        try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("""
-                     SELECT format('%I.%I', schemaname, tablename) FROM pg_catalog.pg_tables
-                      WHERE schemaname = 'audit'
-                         OR (schemaname = 'cron' AND tablename = 'job')
-                      ORDER BY 1""")) {
-            while (rs.next()) {
-                tables.add(rs.getString(1));
-            }
-        }
-        Map<String, String> hashes = new LinkedHashMap<>();
-        try (Statement s = c.createStatement()) {
-            for (String table : tables) {
-                try (ResultSet rs = s.executeQuery("SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM " + table + " t")) {
-                    rs.next();
-                    hashes.put(prefix + table, rs.getString(1));
-                }
-            }
-            try (ResultSet rs = s.executeQuery("""
-                    SELECT md5(string_agg(format('%s.%s:%s', n.nspname, c.relname, c.relkind), ',' ORDER BY n.nspname, c.relname))
-                      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'""")) {
-                rs.next();
-                hashes.put(prefix + "relations", rs.getString(1));
-            }
-        }
-        return hashes;
     }
 }

@@ -14,6 +14,7 @@ import dev.mvcert.testing.CommitPerStep;
 import dev.mvcert.engine.errors.ErrorClass;
 import dev.mvcert.engine.refresh.StepResult;
 import dev.mvcert.testing.PostgresExtension;
+import dev.mvcert.testing.ProductionDurability;
 import dev.mvcert.testing.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * and the next run succeeds.
  */
 @ExtendWith(PostgresExtension.class)
+@ProductionDurability
 class EngineFaultIT {
 
     static final String TARGET = "flt.features_v";

@@ -11,7 +11,6 @@ import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -72,23 +71,39 @@ class CircuitBreakerIT {
         assertEquals("open", permit(db, mv), "cool-down not over");
         Thread.sleep(1200);
 
+        // Every caller is connected and has asked before any gets an answer: a session holding the
+        // breaker's row makes all six wait on it together, then lets them race.
         int callers = 6;
-        CountDownLatch start = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         List<Future<String>> answers = new ArrayList<>();
-        for (int i = 0; i < callers; i++) {
-            answers.add(pool.submit(() -> {
-                start.await();
-                try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT audit.breaker_permit(?)")) {
-                    ps.setString(1, mv);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        return rs.getString(1);
-                    }
+        try (Connection blocker = db.connect()) {
+            blocker.setAutoCommit(false);
+            try (PreparedStatement lock = blocker.prepareStatement("SELECT 1 FROM audit.breaker WHERE matview = ? FOR UPDATE")) {
+                lock.setString(1, mv);
+                try (ResultSet rs = lock.executeQuery()) {
+                    assertTrue(rs.next(), "the open breaker's row");
                 }
-            }));
+            }
+            for (int i = 0; i < callers; i++) {
+                Connection c = db.connect();
+                answers.add(pool.submit(() -> {
+                    try (c; PreparedStatement ps = c.prepareStatement("SELECT audit.breaker_permit(?)")) {
+                        ps.setString(1, mv);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            return rs.getString(1);
+                        }
+                    }
+                }));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (db.queryValue(Long.class, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    + "AND query LIKE '%breaker_permit%' AND pid <> pg_backend_pid()") < callers) {
+                assertTrue(System.nanoTime() < deadline, "all " + callers + " callers waiting on the breaker at once");
+                Thread.sleep(20);
+            }
+            blocker.commit();
         }
-        start.countDown();
         List<String> got = new ArrayList<>();
         for (Future<String> f : answers) {
             got.add(f.get(30, TimeUnit.SECONDS));

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * JUnit 5 extension: one throwaway PostgreSQL cluster per test run (started on first use,
  * stopped when the run ends), and a fresh database with mvcert installed per test class,
- * injected as a {@link TestDatabase} parameter.
+ * injected as a {@link TestDatabase} parameter. Classes annotated {@link ProductionDurability}
+ * get theirs (and the {@link LocalCluster} parameter) from a second cluster that runs with
+ * production durability settings.
  */
 public final class PostgresExtension implements BeforeAllCallback, ParameterResolver {
 
@@ -33,10 +35,15 @@ public final class PostgresExtension implements BeforeAllCallback, ParameterReso
         return parameter.getParameter().getType() == LocalCluster.class ? cluster(context) : database(context);
     }
 
-    /** The cluster lives in the root store, whose resources JUnit closes when the whole run ends. */
+    /**
+     * The cluster of the test class (fast, or with production durability when the class asks);
+     * clusters live in the root store, whose resources JUnit closes when the whole run ends.
+     */
     public static LocalCluster cluster(ExtensionContext context) {
-        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("cluster",
-                key -> new ClusterResource(LocalCluster.start(Path.of("target"))), ClusterResource.class).cluster();
+        boolean production = context.getTestClass().map(c -> c.isAnnotationPresent(ProductionDurability.class)).orElse(false);
+        LocalCluster.Durability durability = production ? LocalCluster.Durability.PRODUCTION : LocalCluster.Durability.THROWAWAY;
+        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("cluster-" + durability,
+                key -> new ClusterResource(LocalCluster.start(Path.of("target"), durability)), ClusterResource.class).cluster();
     }
 
     private static TestDatabase database(ExtensionContext context) {

@@ -16,7 +16,9 @@ public enum ExamplePipeline {
     /** Runbook 001: the survival/time-on-market feature store, T0 and legacy pipelines. */
     SURVIVAL("survival", "SELECT src.generate_data(?)"),
     /** Runbook 07: the three casework materialized views. */
-    RUNBOOK07("runbook07", "SELECT casework.generate_data(?)");
+    RUNBOOK07("runbook07", "SELECT casework.generate_data(?)"),
+    /** Rows that carry their ingestion batch (generation), with readers that report what they got: for the load tests. */
+    GENERATIONS("generations", "SELECT gen.generate_data(?)");
 
     private final String directory;
     private final String generatorCall;

@@ -34,6 +34,9 @@ import java.util.stream.Stream;
  *
  * <p>PostgreSQL refuses to run as root; when run as root the server commands run as the
  * {@code postgres} user through {@code runuser}.
+ *
+ * <p>By default the cluster trades durability for speed ({@link Durability#THROWAWAY}); crash
+ * tests ask for {@link Durability#PRODUCTION}, the settings a production server runs with.
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -43,38 +46,69 @@ public final class LocalCluster implements AutoCloseable {
     /** The database where pg_cron keeps its jobs (cron.database_name); it has mvcert too. */
     public static final String CRON_DATABASE = "mvcert_cron";
 
+    /** What a commit promises on this cluster. */
+    public enum Durability {
+        /** fsync, synchronous_commit and full_page_writes off: fast, and a crash may lose acknowledged commits. */
+        THROWAWAY("off"),
+        /** fsync, synchronous_commit and full_page_writes on: an acknowledged commit survives a crash. */
+        PRODUCTION("on");
+
+        private final String setting;
+
+        Durability(String setting) {
+            this.setting = setting;
+        }
+    }
+
     private final Path projectRoot;
     private final Path bindir;
     private final Path dataDir;
     private final Path socketDir;
     private final int port;
     private final boolean runAsServerUser;
+    private final Durability durability;
     private final AtomicInteger databaseCounter = new AtomicInteger();
     private volatile boolean running;
     private final Thread shutdownHook = new Thread(this::stopQuietly, "pgcluster-stop");
 
-    private LocalCluster(Path projectRoot, Path bindir, Path dataDir, Path socketDir, int port, boolean runAsServerUser) {
+    private LocalCluster(Path projectRoot, Path bindir, Path dataDir, Path socketDir, int port, boolean runAsServerUser,
+                         Durability durability) {
         this.projectRoot = projectRoot;
         this.bindir = bindir;
         this.dataDir = dataDir;
         this.socketDir = socketDir;
         this.port = port;
         this.runAsServerUser = runAsServerUser;
+        this.durability = durability;
     }
 
     /** Starts a new cluster with its data in {@code workDir}, for the mvcert checkout at or above it. */
     public static LocalCluster start(Path workDir) {
-        return start(workDir, findProjectRoot(workDir.toAbsolutePath()));
+        return start(workDir, Durability.THROWAWAY);
+    }
+
+    /** Starts a new cluster with the given durability, data in {@code workDir}, for the mvcert checkout at or above it. */
+    public static LocalCluster start(Path workDir, Durability durability) {
+        return start(workDir, findProjectRoot(workDir.toAbsolutePath()), durability);
     }
 
     /** Starts a new cluster with its data in {@code targetDir}, installing mvcert from {@code projectRoot}. */
     public static LocalCluster start(Path targetDir, Path projectRoot) {
+        return start(targetDir, projectRoot, Durability.THROWAWAY);
+    }
+
+    /**
+     * Starts a new cluster with its data in {@code targetDir}, installing mvcert from {@code projectRoot}.
+     * One process may run one cluster of each durability at once.
+     */
+    public static LocalCluster start(Path targetDir, Path projectRoot, Durability durability) {
         PgInstallation pg = PgInstallation.detect();
         boolean asServerUser = "root".equals(System.getProperty("user.name"));
         stopLeftovers(targetDir, pg.bindir(), asServerUser);
         try {
             Files.createDirectories(targetDir);
-            Path dataDir = targetDir.toAbsolutePath().resolve(CLUSTER_DIR_PREFIX + ProcessHandle.current().pid());
+            Path dataDir = targetDir.toAbsolutePath().resolve(CLUSTER_DIR_PREFIX + ProcessHandle.current().pid()
+                    + (durability == Durability.THROWAWAY ? "" : "-" + durability.name().toLowerCase()));
             deleteRecursively(dataDir);
             Files.createDirectories(dataDir);
             Path socketDir = Files.createTempDirectory(Path.of("/tmp"), "mvcert-");
@@ -83,7 +117,7 @@ public final class LocalCluster implements AutoCloseable {
                 run(List.of("chown", SERVER_USER + ":", dataDir.toString(), socketDir.toString()), Duration.ofSeconds(10));
             }
             Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
-            LocalCluster cluster = new LocalCluster(projectRoot, pg.bindir(), dataDir, socketDir, freePort(), asServerUser);
+            LocalCluster cluster = new LocalCluster(projectRoot, pg.bindir(), dataDir, socketDir, freePort(), asServerUser, durability);
             cluster.initdb();
             cluster.withCheckoutExtension(cluster::startAndPrepare);
             return cluster;
@@ -104,9 +138,9 @@ public final class LocalCluster implements AutoCloseable {
                 "shared_preload_libraries = 'pg_cron,pg_stat_statements'",
                 "cron.database_name = '" + CRON_DATABASE + "'",
                 "max_connections = 200",
-                "fsync = off",
-                "synchronous_commit = off",
-                "full_page_writes = off",
+                "fsync = " + durability.setting,
+                "synchronous_commit = " + durability.setting,
+                "full_page_writes = " + durability.setting,
                 "compute_query_id = on",
                 "wal_level = replica",
                 "max_wal_senders = 5",
@@ -125,8 +159,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private void startAndPrepare() {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
-        serverCommand(Duration.ofMinutes(2), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
-                "-l", dataDir.resolve("server.log").toString(), "-w", "-t", "90", "start");
+        startServer();
         running = true;
         try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE mvcert_template");
@@ -205,6 +238,8 @@ public final class LocalCluster implements AutoCloseable {
     public Path bindir() { return bindir; }
     public Path projectRoot() { return projectRoot; }
     public String superuser() { return SERVER_USER; }
+    public Durability durability() { return durability; }
+    public Path serverLog() { return dataDir.resolve("server.log"); }
 
     /** Runs a server binary (psql, pg_ctl, pg_basebackup, ...) as the server's OS user. */
     public ProcessResult serverCommand(Duration timeout, String... command) {
@@ -225,6 +260,53 @@ public final class LocalCluster implements AutoCloseable {
     public void restart(String mode) {
         serverCommand(Duration.ofMinutes(2), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
                 "-m", mode, "-w", "-t", "90", "stop");
+        startServer();
+    }
+
+    /**
+     * Kills the postmaster with SIGKILL, as a crash or the OOM killer would, and waits until
+     * its children have noticed and exited (they still hold the shared memory a new postmaster
+     * needs). The server stays down until {@link #recover()}.
+     */
+    public void killPostmaster() {
+        long pid = postmasterPid();
+        ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow(() ->
+                new IllegalStateException("postmaster " + pid + " of " + dataDir + " is not running"));
+        List<ProcessHandle> children = postmaster.children().toList();
+        if (!postmaster.destroyForcibly()) {
+            throw new IllegalStateException("could not send SIGKILL to postmaster " + pid);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (postmaster.isAlive() || children.stream().anyMatch(ProcessHandle::isAlive)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("children of the killed postmaster " + pid + " still running after 60 s: "
+                        + children.stream().filter(ProcessHandle::isAlive).map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+                                .toList());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for the killed postmaster's children", e);
+            }
+        }
+    }
+
+    /** Starts the server again after {@link #killPostmaster()}: PostgreSQL runs crash recovery first. */
+    public void recover() {
+        startServer();
+    }
+
+    /** The pid in postmaster.pid's first line. */
+    public long postmasterPid() {
+        try {
+            return Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException("no postmaster.pid in " + dataDir + ": is the server running?", e);
+        }
+    }
+
+    private void startServer() {
         serverCommand(Duration.ofMinutes(2), bindir.resolve("pg_ctl").toString(), "-D", dataDir.toString(),
                 "-l", dataDir.resolve("server.log").toString(), "-w", "-t", "90", "start");
     }
@@ -319,7 +401,7 @@ public final class LocalCluster implements AutoCloseable {
 
         /**
          * Writes a WAL record on the primary and commits it with a flush; returns its position.
-         * The cluster runs with synchronous_commit off, so earlier commits may sit unflushed (and
+         * A throwaway cluster runs with synchronous_commit off, so earlier commits may sit unflushed (and
          * unsent) for seconds, and the insert position may point past a page header that no
          * record ends in.
          */
@@ -397,8 +479,7 @@ public final class LocalCluster implements AutoCloseable {
             return;
         }
         try (Stream<Path> dirs = Files.list(targetDir)) {
-            for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(CLUSTER_DIR_PREFIX)
-                    || d.getFileName().toString().startsWith(STANDBY_DIR_PREFIX)).toList()) {
+            for (Path dir : dirs.filter(d -> isClusterDir(d) && !ownedByThisProcess(d)).toList()) {
                 if (Files.exists(dir.resolve("postmaster.pid"))) {
                     List<String> stop = new ArrayList<>();
                     if (asServerUser) {
@@ -412,6 +493,23 @@ public final class LocalCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static boolean isClusterDir(Path dir) {
+        String name = dir.getFileName().toString();
+        return name.startsWith(CLUSTER_DIR_PREFIX) || name.startsWith(STANDBY_DIR_PREFIX);
+    }
+
+    /** pgcluster-PID, pgcluster-PID-production, pgstandby-PID-PORT: this process may run several at once. */
+    private static boolean ownedByThisProcess(Path dir) {
+        String name = dir.getFileName().toString();
+        String pid = Long.toString(ProcessHandle.current().pid());
+        for (String prefix : List.of(CLUSTER_DIR_PREFIX, STANDBY_DIR_PREFIX)) {
+            if (name.equals(prefix + pid) || name.startsWith(prefix + pid + "-")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The server user must be able to traverse down to target/ (it is created by whoever runs Maven). */

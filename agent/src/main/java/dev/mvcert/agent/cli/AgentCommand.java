@@ -25,7 +25,7 @@ abstract class AgentCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-        LogFormat.choose(common.logFormat, context.env().get(LogFormat.ENVIRONMENT)).apply();
+        LogFormat.choose(common.logFormat, context.env().get(LogFormat.ENVIRONMENT)).apply(common.verbose);
         return execute().code();
     }
 

@@ -21,4 +21,8 @@ final class CommonOptions {
     @Option(names = "--log-format", paramLabel = "text|json",
             description = "Log layout on stderr: text (default) or json (one object per line). Env: MVCERT_LOG_FORMAT.")
     String logFormat;
+
+    @Option(names = {"-v", "--verbose"},
+            description = "Debug logs on stderr, with the connection pool's own messages and the stack traces of lost connections.")
+    boolean verbose;
 }

@@ -13,7 +13,9 @@ public enum ExitCode {
     NOT_CERTIFIED(5, "Refresh succeeded but certification failed."),
     SKIPPED(6, "Run skipped: required feed failed, breaker open, or the target is running elsewhere."),
     DATABASE_ERROR(7, "The database refused the request (unknown target, missing privilege, ...)."),
-    CANCELLED(8, "The run was cancelled (SIGTERM, SIGINT or shutdown grace period over).");
+    CANCELLED(8, "The run was cancelled (SIGTERM, SIGINT or shutdown grace period over)."),
+    CONNECTION_LOST(9, "The database connection was lost mid-command (server crash or restart, network); "
+            + "an interrupted run is marked abandoned after its lease.");
 
     private final int code;
     private final String meaning;

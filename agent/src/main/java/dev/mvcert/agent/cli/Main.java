@@ -2,12 +2,16 @@ package dev.mvcert.agent.cli;
 
 import dev.mvcert.agent.config.ConfigurationException;
 import dev.mvcert.agent.db.ConnectionFailure;
+import dev.mvcert.agent.db.LostConnection;
+import dev.mvcert.agent.logging.LogFormat;
+import dev.mvcert.agent.logging.LostConnectionTrail;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.Optional;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
@@ -47,6 +51,7 @@ public final class Main implements Runnable {
 
     /** Runs one command with the given environment (libpq variables, MVCERT_LOG_FORMAT) and home directory. */
     public static int run(PrintStream out, PrintStream err, Map<String, String> env, Path home, String... args) {
+        LostConnectionTrail.forget();
         CliContext context = new CliContext(out, err, env, home);
         CommandLine cli = new CommandLine(new Main(), new ContextFactory(context));
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
@@ -62,9 +67,13 @@ public final class Main implements Runnable {
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             ExitCode code = exitCodeFor(ex);
-            commandLine.getErr().println("mvcert: " + describe(ex));
+            Optional<LostConnection> lost = code == ExitCode.CONNECTION_LOST
+                    ? Optional.of(LostConnection.of(ex).orElse(new LostConnection(describe(ex), null, false))) : Optional.empty();
+            commandLine.getErr().println("mvcert: " + (lost.isPresent() ? LostConnectionReport.line(lost.get(), commandLine) : describe(ex)));
             if (code == ExitCode.INTERNAL_ERROR) {
                 log.error("unexpected error", ex);
+            } else if (lost.isPresent() && LogFormat.verbose()) {
+                log.debug("the connection was lost here", ex);
             }
             return code.code();
         });
@@ -81,16 +90,23 @@ public final class Main implements Runnable {
         if (e instanceof ConfigurationException || e instanceof ParameterException) {
             return ExitCode.USAGE;
         }
-        if (e instanceof ConnectionFailure) {
-            return ExitCode.CONNECTION;
+        if (e instanceof ConnectionFailure failure) {
+            return failure.afterConnecting() ? ExitCode.CONNECTION_LOST : ExitCode.CONNECTION;
         }
         if (e instanceof RunCancelledException) {
             return ExitCode.CANCELLED;
         }
+        if (e instanceof Error) {
+            return ExitCode.INTERNAL_ERROR;
+        }
+        if (LostConnection.of(e).isPresent()) {
+            // connected once (a command's first connection failing is a ConnectionFailure): it went away mid-command
+            return ExitCode.CONNECTION_LOST;
+        }
         if (e instanceof SQLException sql) {
             return ConnectionFailure.isConnectionProblem(sql) ? ExitCode.CONNECTION : ExitCode.DATABASE_ERROR;
         }
-        if (e.getCause() instanceof SQLException sql && !(e instanceof Error)) {
+        if (e.getCause() instanceof SQLException sql) {
             return ConnectionFailure.isConnectionProblem(sql) ? ExitCode.CONNECTION : ExitCode.DATABASE_ERROR;
         }
         return ExitCode.INTERNAL_ERROR;

@@ -82,7 +82,7 @@ public final class Database implements AutoCloseable {
             return DriverManager.getConnection(settings.jdbcUrl(), settings.driverProperties(applicationName));
         } catch (SQLException e) {
             if (ConnectionFailure.isConnectionProblem(e)) {
-                throw new ConnectionFailure(settings, e);
+                throw new ConnectionFailure(settings, e, true);
             }
             throw e;
         }
@@ -96,8 +96,9 @@ public final class Database implements AutoCloseable {
         try {
             return pool.getConnection();
         } catch (SQLException e) {
+            // open() connected already: the server went away since
             if (ConnectionFailure.isConnectionProblem(e)) {
-                throw new ConnectionFailure(settings, e);
+                throw new ConnectionFailure(settings, e, true);
             }
             throw e;
         }

@@ -17,8 +17,9 @@ public enum LogFormat {
     public static final String ENVIRONMENT = "MVCERT_LOG_FORMAT";
 
     private final String resource;
-    /** What Logback runs with now: logback.xml (text) until a command asks for another layout. */
+    /** What Logback runs with now: logback.xml (text, not verbose) until a command asks for another layout. */
     private static LogFormat current = TEXT;
+    private static volatile boolean verbose;
 
     LogFormat(String resource) {
         this.resource = resource;
@@ -38,19 +39,38 @@ public enum LogFormat {
         }
     }
 
-    /** Reconfigures Logback unless it already uses this layout (text is what it loads at start-up). */
-    public synchronized void apply() {
+    /** Whether debug logs, HikariCP's own messages and stack traces of lost connections are shown. */
+    public static boolean verbose() {
+        return verbose;
+    }
+
+    /** Reconfigures Logback, not verbose, unless it already runs so (text is what it loads at start-up). */
+    public void apply() {
+        apply(false);
+    }
+
+    /**
+     * Reconfigures Logback unless it already uses this layout and verbosity. Verbose: debug
+     * level, HikariCP's own log at debug, stack traces of lost connections.
+     */
+    public void apply(boolean verbosely) {
         synchronized (LogFormat.class) {
-            if (current == this) {
+            if (current == this && verbose == verbosely) {
                 return;
             }
             current = this;
+            verbose = verbosely;
         }
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return; // another SLF4J binding is in charge (e.g. an embedding application)
         }
         URL config = LogFormat.class.getResource(resource);
         context.reset();
+        if (verbosely) {
+            // read by the configuration files: ${MVCERT_LOG_LEVEL} and ${mvcert.poolLogLevel}
+            context.putProperty("MVCERT_LOG_LEVEL", "DEBUG");
+            context.putProperty("mvcert.poolLogLevel", "DEBUG");
+        }
         JoranConfigurator configurator = new JoranConfigurator();
         configurator.setContext(context);
         try {

@@ -8,6 +8,7 @@ import dev.mvcert.agent.testing.AgentProcess;
 import dev.mvcert.agent.testing.SmallPipeline;
 import dev.mvcert.agent.testing.Wait;
 import dev.mvcert.testing.PostgresExtension;
+import dev.mvcert.testing.ProductionDurability;
 import dev.mvcert.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * with a reason (never 'running' forever); every step attempt has exactly one history row.
  */
 @ExtendWith(PostgresExtension.class)
+@ProductionDurability
 class DatabaseRestartIT {
 
     private static AgentProcess agent;
@@ -42,12 +44,8 @@ class DatabaseRestartIT {
         }
     }
 
-    /**
-     * The test cluster runs with synchronous_commit off, so a crash (immediate shutdown) could
-     * lose commits that a production server keeps; one synchronous commit flushes them all first.
-     */
+    /** On production durability an immediate shutdown keeps every acknowledged commit: nothing to flush first. */
     private static void restart(TestDatabase db, String mode) {
-        db.execute("BEGIN; SET LOCAL synchronous_commit = on; SELECT txid_current(); COMMIT;");
         db.cluster().restart(mode);
     }
 

@@ -8,6 +8,11 @@ import dev.mvcert.agent.cli.CliRunner;
 import dev.mvcert.agent.config.AgentSettings;
 import dev.mvcert.agent.config.ConnectionSettings;
 import dev.mvcert.agent.metrics.PrometheusText;
+import dev.mvcert.agent.metrics.Promtool;
+import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunResult;
 import dev.mvcert.agent.testing.Http;
 import dev.mvcert.agent.testing.SmallPipeline;
 import dev.mvcert.testing.PostgresExtension;
@@ -22,7 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class HealthAndMetricsIT {
 
     @Test
-    void healthIsOkWhileTheTargetIsCertifiedAndFlipsTo503WhenItGoesStale(TestDatabase db) {
+    void healthIsOkWhileTheTargetIsCertifiedAndFlipsTo503WhenItGoesStale(TestDatabase db) throws Exception {
         SmallPipeline.create(db);
         String url = db.jdbcUrl();
         CliRunner.Result capture = CliRunner.run("baseline", "capture", "--jdbc-url", url, "-U", "postgres", "--target", SmallPipeline.TARGET);
@@ -38,6 +43,15 @@ class HealthAndMetricsIT {
         AgentSettings settings = new AgentSettings();
         settings.httpPort = 0;
         try (AgentRuntime agent = new AgentRuntime(ConnectionSettings.of(url, "postgres", null), settings, Set.of())) {
+            // a run first, so the scrape holds every kind of sample: timers, counters, gauges
+            RunResult run = agent.executor().run(agent.executor().request(SmallPipeline.TARGET, "test").withMode(RunMode.INCREMENTAL),
+                    RunListener.NONE);
+            assertEquals(RunOutcome.CERTIFIED, run.outcome(), run.toString());
+            String scrape = Http.get(agent.httpPort(), "/metrics").body();
+            assertTrue(scrape.contains("mvcert_refresh_duration_seconds_count{") && scrape.contains("mvcert_run_duration_seconds"), scrape);
+            Promtool.Verdict verdict = Promtool.checkMetrics(scrape);
+            assertEquals(0, verdict.exitCode(), "promtool check metrics:\n" + verdict.output() + "\n" + scrape);
+
             HttpResponse<String> healthy = Http.get(agent.httpPort(), "/health");
             assertEquals(200, healthy.statusCode(), healthy.body());
             assertTrue(healthy.body().contains("\"target\":\"small.t_v\"") && healthy.body().contains("\"status\":\"CERTIFIED\""), healthy.body());

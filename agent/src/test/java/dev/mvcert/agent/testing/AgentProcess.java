@@ -10,30 +10,44 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** `mvcert serve` in its own JVM, so tests can kill it (-9) or send it SIGTERM. */
+/** An {@code mvcert} command ({@code serve}, {@code run}, ...) in its own JVM, so tests can kill it (-9) or send it SIGTERM. */
 public final class AgentProcess implements AutoCloseable {
 
+    private final String name;
     private final Process process;
     private final Path log;
 
-    private AgentProcess(Process process, Path log) {
+    private AgentProcess(String name, Process process, Path log) {
+        this.name = name;
         this.process = process;
         this.log = log;
     }
 
     /** {@code extra} options are added; without an {@code --http-port} among them the HTTP server is off. */
     public static AgentProcess serve(String jdbcUrl, String name, String... extra) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.mvcert.agent.cli.Main", "serve",
+        List<String> args = new ArrayList<>(List.of("serve",
                 "--jdbc-url", jdbcUrl, "-U", "postgres", "--agent-name", name,
                 "--poll-interval", "500ms", "--heartbeat-interval", "1s", "--reap-interval", "1s"));
         if (!List.of(extra).contains("--http-port")) {
-            command.addAll(List.of("--http-port", "-1"));
+            args.addAll(List.of("--http-port", "-1"));
         }
-        command.addAll(List.of(extra));
+        args.addAll(List.of(extra));
+        return start(name, args);
+    }
+
+    /** Any mvcert command line; stdout and stderr go to one log, see {@link #output()}. */
+    public static AgentProcess start(String name, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.mvcert.agent.cli.Main"));
+        command.addAll(args);
         Path log = Files.createTempFile("mvcert-agent-" + name + "-", ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new AgentProcess(p, log);
+        return new AgentProcess(name, p, log);
+    }
+
+    /** The agent name of {@code serve}, else the label the log file is named after. */
+    public String name() {
+        return name;
     }
 
     /** The port of /metrics, /health and /report, from the line serve prints once it listens (--http-port 0 picks one). */

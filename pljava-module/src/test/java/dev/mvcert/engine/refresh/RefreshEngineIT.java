@@ -224,18 +224,43 @@ class RefreshEngineIT {
         db.execute("SELECT audit.register_target('tmo.m', p_statement_timeout => interval '1 second')");
         db.execute("UPDATE tmo.t SET v = v * 100; UPDATE tmo.ctl SET slow = true");
         try (Session s = Session.open(db)) {
-            String before = db.queryValue(String.class, "SHOW statement_timeout");
+            int pid;
             try (Statement st = s.work().createStatement()) {
                 st.execute("SET statement_timeout = '7min'");
+                try (var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                    rs.next();
+                    pid = rs.getInt(1);
+                }
             }
             s.work().commit();
+            // A reader while the REFRESH runs: it must neither wait for the refresh's lock nor see its rows.
             CompletableFuture<Long> duringRefresh = CompletableFuture.supplyAsync(() -> {
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
+                String refreshing = "SELECT query_start::text FROM pg_stat_activity WHERE pid = ? AND state = 'active' "
+                        + "AND query LIKE 'REFRESH MATERIALIZED VIEW%tmo.m'";
+                String started = null;
+                for (int i = 0; i < 500 && started == null; i++) {
+                    started = db.queryValue(String.class, refreshing, pid);
+                    if (started == null) {
+                        try {
+                            Thread.sleep(10);
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
                 }
-                return db.queryValue(Long.class, "SELECT sum(v) FROM tmo.m");
+                assertNotNull(started, "the REFRESH never showed in pg_stat_activity");
+                long read;
+                try (Connection reader = db.connect(); Statement st = reader.createStatement()) {
+                    st.execute("SET lock_timeout = '100ms'");
+                    try (var rs = st.executeQuery("SELECT sum(v) FROM tmo.m")) {
+                        rs.next();
+                        read = rs.getLong(1);
+                    }
+                } catch (SQLException e) {
+                    throw new IllegalStateException("a reader during the refresh failed: " + e.getMessage(), e);
+                }
+                assertEquals(started, db.queryValue(String.class, refreshing, pid), "the REFRESH was still running after the read");
+                return read;
             });
             RunResult r = s.incremental("tmo.m");
             StepResult step = r.steps().get(0);
@@ -251,7 +276,6 @@ class RefreshEngineIT {
                 rs.next();
                 assertEquals("7min", rs.getString(1), "the step's timeout is reset afterwards");
             }
-            assertNotNull(before);
         }
         assertEquals("statement_timeout|true|57014", db.queryValue(String.class,
                 "SELECT error_class || '|' || retryable || '|' || sqlstate FROM audit.step WHERE matview = 'tmo.m'"));
@@ -301,6 +325,7 @@ class RefreshEngineIT {
             });
             RunResult r = s.incremental("qid.m");
             assertTrue(r.steps().get(0).succeeded());
+            assertNotNull(seen.get(), "pg_stat_activity never showed the REFRESH with a query id");
             assertEquals(seen.get(), r.steps().get(0).queryId());
         }
     }
