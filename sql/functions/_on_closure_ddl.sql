@@ -17,6 +17,11 @@ BEGIN
         IF v_cmd.command_tag OPERATOR(pg_catalog.=) ANY (ARRAY['COMMENT', 'SECURITY LABEL']) THEN
             CONTINUE;
         END IF;
+        -- an mvcert refresh step's own REFRESH: audit._step_done invalidates, naming the run
+        IF v_cmd.command_tag OPERATOR(pg_catalog.=) 'REFRESH MATERIALIZED VIEW'
+           AND pg_catalog.current_setting('mvcert.step_matview', true) OPERATOR(pg_catalog.=) v_cmd.objid::text THEN
+            CONTINUE;
+        END IF;
         PERFORM audit._invalidate(v_cmd.classid, v_cmd.objid, v_cmd.command_tag);
         -- a REFRESH outside an mvcert step (which holds the view's refresh lock) makes the row
         -- count mvcert recorded for the view unknown: the next step counts again

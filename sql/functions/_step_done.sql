@@ -1,5 +1,10 @@
--- The statement after a refresh step's REFRESH, in the same transaction: REINDEX what is still
--- invalid (a maintenance-window rebuild), ANALYZE the view, and count its rows exactly without
+-- The statement after a refresh step's REFRESH, in the same transaction: moves every target whose
+-- certified closure holds the view out of CERTIFIED (audit._invalidate, naming the run), so
+-- readers fail closed from the moment this refresh is published until a certification passes.
+-- Done here, at the end of the step, and not before the REFRESH: the registry row's lock is then
+-- held from here to the commit, not for the whole refresh, and parallel steps of one target do
+-- not wait for each other. Then REINDEX what is still invalid (a maintenance-window rebuild),
+-- ANALYZE the view, and count its rows exactly without
 -- scanning it: a plain refresh counts the rows it inserted into the new heap (this
 -- transaction's statistics); a concurrent one changes the previous rows by its own inserts and
 -- deletes, and the previous count is known when audit.input_fingerprint holds it and nothing
@@ -10,6 +15,7 @@
 -- (steps that share a transaction). Returns the rows after the refresh, and whether they had
 -- to be counted (the step's decision says so).
 CREATE FUNCTION audit._step_done(
+    p_run_id                      bigint,
     p_matview                     regclass,
     p_mode                        text,
     p_inserted_before             bigint,
@@ -32,6 +38,8 @@ DECLARE
     v_shared    bigint;
     v_counted   boolean := false;
 BEGIN
+    PERFORM audit._invalidate('pg_catalog.pg_class'::pg_catalog.regclass, v_oid, 'REFRESH MATERIALIZED VIEW', p_run_id);
+    PERFORM pg_catalog.set_config('mvcert.step_matview', '', true);
     IF p_mode OPERATOR(pg_catalog.=) 'rebuild' THEN
         FOR v_index IN SELECT i.indexrelid::pg_catalog.regclass FROM pg_catalog.pg_index i
                         WHERE i.indrelid OPERATOR(pg_catalog.=) v_oid AND NOT (i.indisvalid AND i.indisready)
@@ -73,5 +81,5 @@ BEGIN
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION audit._step_done(regclass, text, bigint, bigint, boolean, text, text) IS
-  'Internal (refresh step): REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored; after the REFRESH.';
+COMMENT ON FUNCTION audit._step_done(bigint, regclass, text, bigint, bigint, boolean, text, text) IS
+  'Internal (refresh step): invalidation of certified targets naming the run, REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored; after the REFRESH.';

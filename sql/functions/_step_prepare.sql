@@ -6,9 +6,9 @@
 --   * asks whether any input changed (one fingerprint walk, audit._input_changes) and skips the
 --     view as inputs_unchanged when none did and p_skip_unchanged (never for a rebuild);
 --   * otherwise records the fingerprint (taken before the refresh, so a change committed while
---     it runs differs next time) and moves every target whose certified closure holds the view
---     out of CERTIFIED (audit._invalidate, naming the run): readers fail closed from the moment
---     this refresh is published until a certification passes;
+--     it runs differs next time) and marks the view as this transaction's mvcert refresh
+--     (mvcert.step_matview), so the change-detection trigger leaves its invalidation to
+--     audit._step_done, which names the run;
 --   * returns what the REFRESH statement's pg_stat_activity.query_id will be, and the view's
 --     tuple counters of this transaction so far, from which audit._step_done counts the rows
 --     after the refresh without scanning the view.
@@ -61,7 +61,7 @@ BEGIN
     decision := CASE WHEN NOT p_skip_unchanged THEN 'forced or skip_unchanged off'
                      ELSE COALESCE(v_changes.reason, 'rebuild') END;
     PERFORM audit._record_input_fingerprint(p_matview, v_changes.fingerprint, p_run_id, p_step_id);
-    PERFORM audit._invalidate('pg_catalog.pg_class'::pg_catalog.regclass, p_matview::oid, 'REFRESH MATERIALIZED VIEW', p_run_id);
+    PERFORM pg_catalog.set_config('mvcert.step_matview', p_matview::oid::text, true);
     -- PostgreSQL 15 reports a utility statement's query_id as the hash of its text (seed 0,
     -- 0 replaced by 2) when compute_query_id is on.
     IF pg_catalog.current_setting('compute_query_id') OPERATOR(pg_catalog.<>) 'off' THEN
@@ -80,4 +80,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text) IS
-  'Internal (refresh step): refresh lock, step timeouts, skip-unchanged decision, fingerprint, invalidation of certified targets; before the REFRESH.';
+  'Internal (refresh step): refresh lock, step timeouts, skip-unchanged decision, fingerprint; before the REFRESH.';

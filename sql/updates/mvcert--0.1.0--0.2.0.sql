@@ -1264,6 +1264,11 @@ BEGIN
         IF v_cmd.command_tag OPERATOR(pg_catalog.=) ANY (ARRAY['COMMENT', 'SECURITY LABEL']) THEN
             CONTINUE;
         END IF;
+        -- an mvcert refresh step's own REFRESH: audit._step_done invalidates, naming the run
+        IF v_cmd.command_tag OPERATOR(pg_catalog.=) 'REFRESH MATERIALIZED VIEW'
+           AND pg_catalog.current_setting('mvcert.step_matview', true) OPERATOR(pg_catalog.=) v_cmd.objid::text THEN
+            CONTINUE;
+        END IF;
         PERFORM audit._invalidate(v_cmd.classid, v_cmd.objid, v_cmd.command_tag);
         -- a REFRESH outside an mvcert step (which holds the view's refresh lock) makes the row
         -- count mvcert recorded for the view unknown: the next step counts again
@@ -2315,8 +2320,13 @@ $$;
 COMMENT ON FUNCTION audit._run_policy(regclass) IS
   'Internal: a target''s canonical name and the policy its runs follow (timeouts, prefer_plain, skip_unchanged, window, fail_fast, default mode and step order).';
 
--- The statement after a refresh step's REFRESH, in the same transaction: REINDEX what is still
--- invalid (a maintenance-window rebuild), ANALYZE the view, and count its rows exactly without
+-- The statement after a refresh step's REFRESH, in the same transaction: moves every target whose
+-- certified closure holds the view out of CERTIFIED (audit._invalidate, naming the run), so
+-- readers fail closed from the moment this refresh is published until a certification passes.
+-- Done here, at the end of the step, and not before the REFRESH: the registry row's lock is then
+-- held from here to the commit, not for the whole refresh, and parallel steps of one target do
+-- not wait for each other. Then REINDEX what is still invalid (a maintenance-window rebuild),
+-- ANALYZE the view, and count its rows exactly without
 -- scanning it: a plain refresh counts the rows it inserted into the new heap (this
 -- transaction's statistics); a concurrent one changes the previous rows by its own inserts and
 -- deletes, and the previous count is known when audit.input_fingerprint holds it and nothing
@@ -2327,6 +2337,7 @@ COMMENT ON FUNCTION audit._run_policy(regclass) IS
 -- (steps that share a transaction). Returns the rows after the refresh, and whether they had
 -- to be counted (the step's decision says so).
 CREATE OR REPLACE FUNCTION audit._step_done(
+    p_run_id                      bigint,
     p_matview                     regclass,
     p_mode                        text,
     p_inserted_before             bigint,
@@ -2349,6 +2360,8 @@ DECLARE
     v_shared    bigint;
     v_counted   boolean := false;
 BEGIN
+    PERFORM audit._invalidate('pg_catalog.pg_class'::pg_catalog.regclass, v_oid, 'REFRESH MATERIALIZED VIEW', p_run_id);
+    PERFORM pg_catalog.set_config('mvcert.step_matview', '', true);
     IF p_mode OPERATOR(pg_catalog.=) 'rebuild' THEN
         FOR v_index IN SELECT i.indexrelid::pg_catalog.regclass FROM pg_catalog.pg_index i
                         WHERE i.indrelid OPERATOR(pg_catalog.=) v_oid AND NOT (i.indisvalid AND i.indisready)
@@ -2390,8 +2403,8 @@ BEGIN
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION audit._step_done(regclass, text, bigint, bigint, boolean, text, text) IS
-  'Internal (refresh step): REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored; after the REFRESH.';
+COMMENT ON FUNCTION audit._step_done(bigint, regclass, text, bigint, bigint, boolean, text, text) IS
+  'Internal (refresh step): invalidation of certified targets naming the run, REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored; after the REFRESH.';
 
 -- The first statement of a refresh step, in the step's own transaction, before its REFRESH:
 --   * takes the view's refresh lock (transaction-scoped, tried, never waited for); a step that
@@ -2401,9 +2414,9 @@ COMMENT ON FUNCTION audit._step_done(regclass, text, bigint, bigint, boolean, te
 --   * asks whether any input changed (one fingerprint walk, audit._input_changes) and skips the
 --     view as inputs_unchanged when none did and p_skip_unchanged (never for a rebuild);
 --   * otherwise records the fingerprint (taken before the refresh, so a change committed while
---     it runs differs next time) and moves every target whose certified closure holds the view
---     out of CERTIFIED (audit._invalidate, naming the run): readers fail closed from the moment
---     this refresh is published until a certification passes;
+--     it runs differs next time) and marks the view as this transaction's mvcert refresh
+--     (mvcert.step_matview), so the change-detection trigger leaves its invalidation to
+--     audit._step_done, which names the run;
 --   * returns what the REFRESH statement's pg_stat_activity.query_id will be, and the view's
 --     tuple counters of this transaction so far, from which audit._step_done counts the rows
 --     after the refresh without scanning the view.
@@ -2456,7 +2469,7 @@ BEGIN
     decision := CASE WHEN NOT p_skip_unchanged THEN 'forced or skip_unchanged off'
                      ELSE COALESCE(v_changes.reason, 'rebuild') END;
     PERFORM audit._record_input_fingerprint(p_matview, v_changes.fingerprint, p_run_id, p_step_id);
-    PERFORM audit._invalidate('pg_catalog.pg_class'::pg_catalog.regclass, p_matview::oid, 'REFRESH MATERIALIZED VIEW', p_run_id);
+    PERFORM pg_catalog.set_config('mvcert.step_matview', p_matview::oid::text, true);
     -- PostgreSQL 15 reports a utility statement's query_id as the hash of its text (seed 0,
     -- 0 replaced by 2) when compute_query_id is on.
     IF pg_catalog.current_setting('compute_query_id') OPERATOR(pg_catalog.<>) 'off' THEN
@@ -2475,7 +2488,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text) IS
-  'Internal (refresh step): refresh lock, step timeouts, skip-unchanged decision, fingerprint, invalidation of certified targets; before the REFRESH.';
+  'Internal (refresh step): refresh lock, step timeouts, skip-unchanged decision, fingerprint; before the REFRESH.';
 
 -- What in a materialized view's definition can change its result without any input
 -- changing, so skip-unchanged must never skip it: volatile functions (random(),
@@ -4961,7 +4974,7 @@ GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text,
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text),
-                          audit._step_done(regclass, text, bigint, bigint, boolean, text, text),
+                          audit._step_done(bigint, regclass, text, bigint, bigint, boolean, text, text),
                           audit._record_step_rows(regclass, bigint, oid, bigint) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.report_feed_batch(text, text, text, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.require_feed(regclass, text, interval) TO mvcert_admin;
@@ -4977,7 +4990,7 @@ GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text,
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text),
-                          audit._step_done(regclass, text, bigint, bigint, boolean, text, text),
+                          audit._step_done(bigint, regclass, text, bigint, bigint, boolean, text, text),
                           audit._record_step_rows(regclass, bigint, oid, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_certification(regclass, bigint, timestamptz, text, jsonb) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text, pg_catalog.pg_snapshot, pg_catalog.oid[]) TO mvcert_agent;

@@ -54,19 +54,18 @@ public final class QueueWorker {
 
     /** Serves until {@link #stop()}; returns how many requests it ran. */
     public int serve() throws SQLException {
-        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "mvcert-housekeeping");
-            t.setDaemon(true);
-            return t;
-        });
+        // Two threads: a reap that waits on a lock must never hold up the heartbeat, or other
+        // agents would take this agent for dead and reap its live claims.
+        ScheduledExecutorService heartbeat = daemon("mvcert-heartbeat");
+        ScheduledExecutorService reaper = daemon("mvcert-reaper");
         int served = 0;
         Connection listener = null;
         try {
             announce();
             long beat = agent.settings().heartbeatInterval.toMillis();
-            housekeeping.scheduleAtFixedRate(this::announceQuietly, beat, beat, TimeUnit.MILLISECONDS);
+            heartbeat.scheduleAtFixedRate(this::announceQuietly, beat, beat, TimeUnit.MILLISECONDS);
             long reap = agent.settings().reapInterval.toMillis();
-            housekeeping.scheduleAtFixedRate(this::reapQuietly, 0, reap, TimeUnit.MILLISECONDS);
+            reaper.scheduleAtFixedRate(this::reapQuietly, 0, reap, TimeUnit.MILLISECONDS);
             log.info("agent {} serving the queue (LISTEN {}, polling every {})", agent.name(), CHANNEL, agent.settings().pollInterval);
             Duration backoff = null;
             while (!stopping()) {
@@ -92,7 +91,8 @@ public final class QueueWorker {
                 listener = awaitWork(listener);
             }
         } finally {
-            housekeeping.shutdownNow();
+            heartbeat.shutdownNow();
+            reaper.shutdownNow();
             closeQuietly(listener);
             try (Connection c = agent.database().autocommit()) {
                 new JdbcTemplate(c).queryForString("SELECT audit.agent_stopped(?)", agent.name());
@@ -182,6 +182,14 @@ public final class QueueWorker {
             log.warn("cannot LISTEN {} ({}); polling only", CHANNEL, e.getMessage());
             return null;
         }
+    }
+
+    private static ScheduledExecutorService daemon(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     private void announce() throws SQLException {

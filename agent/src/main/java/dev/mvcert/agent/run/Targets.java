@@ -46,11 +46,12 @@ public final class Targets {
         }
     }
 
-    /** The --target value as given, refused when blank (the database's own error would not name it). */
+    /** The --target value as given, refused when missing or blank (the database's own error would not name it). */
     public static String require(String target) {
-        if (target == null || target.isBlank()) {
-            throw new ConfigurationException("--target must name a view or materialized view, got '" + target + "'");
+        if (target == null) {
+            throw new ConfigurationException("--target is required: name a view or materialized view, e.g. --target ml.features_v");
         }
+        requireName(target);
         return target;
     }
 

@@ -63,6 +63,39 @@ class RunExecutorIT {
     }
 
     @Test
+    void parallelStepsOfACertifiedTargetDoNotWaitForEachOthersInvalidation(TestDatabase db) throws Exception {
+        AgentSettings settings = Agents.settings();
+        settings.parallel = 2;
+        try (AgentRuntime agent = Agents.start(db, settings)) {
+            RunResult first = agent.executor().run(agent.executor().request(SmallPipeline.TARGET, "test").withMode(RunMode.INCREMENTAL), RunListener.NONE);
+            assertEquals(RunOutcome.CERTIFIED, first.outcome(), first.toString());
+            // both a and b change; a refreshes for 3 s, far longer than the target's lock timeout
+            db.execute("UPDATE small.base SET v = v + 1 WHERE id <= 10");
+            db.execute("UPDATE audit.target SET lock_timeout = interval '300 milliseconds' WHERE target = 'small.t_v'");
+            SmallPipeline.delay(db, "a", 3.0);
+            RunResult second;
+            try {
+                second = agent.executor().run(agent.executor().request(SmallPipeline.TARGET, "test").withMode(RunMode.INCREMENTAL), RunListener.NONE);
+            } finally {
+                db.execute("UPDATE audit.target SET lock_timeout = interval '10 seconds' WHERE target = 'small.t_v'");
+            }
+            assertEquals(RunOutcome.CERTIFIED, second.outcome(), second.toString());
+            long run = second.runId();
+            assertEquals(List.of("small.a_mv succeeded 1", "small.b_mv succeeded 1", "small.c_mv succeeded 1"),
+                    db.queryColumn("SELECT matview || ' ' || status || ' ' || attempt FROM audit.step WHERE run_id = ? ORDER BY matview, attempt", run),
+                    "each view refreshed once, none waited out the lock timeout");
+            assertEquals(Boolean.TRUE, db.queryValue(Boolean.class, """
+                    SELECT b.finished_at < a.finished_at - interval '1 second'
+                      FROM audit.step a, audit.step b
+                     WHERE a.run_id = ? AND b.run_id = a.run_id AND a.matview = 'small.a_mv' AND b.matview = 'small.b_mv'""", run),
+                    "b was published while a was still refreshing");
+            assertEquals(List.of("small.a_mv false", "small.b_mv true", "small.c_mv false"), db.queryColumn(
+                    "SELECT object || ' ' || invalidated FROM audit.closure_change WHERE run_id = ? AND target = 'small.t_v' ORDER BY object", run),
+                    "b's publish moved the target out of CERTIFIED; a and c found it already moved");
+        }
+    }
+
+    @Test
     void runExitsZeroWhenCertifiedAndFourWhenARefreshFailsLeavingDependentsSkipped(TestDatabase db) {
         CliRunner.Result ok = CliRunner.run("run", "--jdbc-url", db.jdbcUrl(), "-U", "postgres", "--target", "small.t_v", "--no-progress");
         assertEquals(0, ok.exitCode(), ok.toString());
