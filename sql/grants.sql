@@ -78,16 +78,16 @@ GRANT EXECUTE ON FUNCTION audit.unschedule(regclass, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.set_breaker_policy(regclass, integer, interval) TO mvcert_admin;
 
 -- certify: certification, baselines, registry and gates.
--- The gates are for everybody (they only read; SECURITY DEFINER lets them read the registry).
+-- The gates are for everybody (they only read; SECURITY DEFINER lets them read the registry,
+-- and call audit._certification_gate, as their owner: PUBLIC needs nothing else).
 GRANT EXECUTE ON FUNCTION audit.require_certified(regclass, interval) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION audit.require_certified_strict(regclass, interval) TO PUBLIC;
-GRANT EXECUTE ON FUNCTION audit._certification_gate(regclass, interval, boolean) TO PUBLIC;
 -- Reader: what the certification engine reads (and helpers the functions below call).
 GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._require_view(regclass, text) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._require_registered(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._definition_hash(text, oid) TO mvcert_reader;
-GRANT EXECUTE ON FUNCTION audit._matview_modifications(oid) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._matview_counters(oid) TO mvcert_reader;
 -- Operator (the engine's role): certification history, registry and baseline captures are
 -- written only through these SECURITY DEFINER functions; no role has write grants on the
 -- tables (audit.certification, audit.check_result, audit.registry, audit.certified_object,
@@ -104,6 +104,7 @@ GRANT EXECUTE ON FUNCTION audit.add_gate_rule(regclass, text, text, text) TO mvc
 GRANT EXECUTE ON FUNCTION audit.add_sql_assertion(regclass, text, text, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.set_hash_days(regclass, date[]) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.create_guarded_view(regclass, text, interval, boolean) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit._guarded_view_query(regclass, interval, boolean) TO mvcert_admin;
 -- Admins may also write rules directly; the engine still refuses rule SQL that is not exactly
 -- one query before running it (audit._require_single_query).
 GRANT INSERT, UPDATE, DELETE ON audit.deny_rule, audit.gate_rule, audit.sql_assertion, audit.hash_day TO mvcert_admin;
