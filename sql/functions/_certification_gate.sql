@@ -78,8 +78,7 @@ BEGIN
         -- still there, unaltered): every REFRESH of a closure view moved the target out of
         -- CERTIFIED in its own transaction, and a rolled-back one left no trace, so the status
         -- read above already covers rows. Otherwise only statistics counters can tell.
-        v_detected := v_reg.change_detection IS NOT NULL
-                      AND v_reg.change_detection OPERATOR(pg_catalog.=) audit._change_detection_state();
+        v_detected := COALESCE(v_reg.change_detection OPERATOR(pg_catalog.=) audit._change_detection_state(), false);
         IF NOT v_detected THEN
             -- Statistics (reset time, modification counters) are kept per server, so a standby
             -- cannot compare them with what the primary recorded: fail closed, and say so.
