@@ -328,6 +328,10 @@ public final class Bench {
                 m5 / mv, "x faster", ">= 4x", m5 / mv >= 4,
                 Map.of("mvcert_s", mv, "mvcert_serial_s", mvs, "md5_string_agg_s", m5, "count_s", ct, "rows", n,
                         "mvcert_all_s", tMv, "md5_all_s", tMd5, "count_all_s", tCnt)));
+        add(new Line("3f", "dataset hash vs the count(*) scan floor", "mvcert %.2f s vs count(*) per day %.2f s".formatted(mv, ct),
+                mv / ct, "x", "<= 5x", mv / ct <= 5, Map.of("mvcert_s", mv, "count_s", ct)));
+        add(new Line("3p", "dataset hash, parallel vs serial", "default settings %.2f s vs max_parallel_workers_per_gather = 0 %.2f s"
+                        .formatted(mv, mvs), mv / mvs, "x", "<= 1.00x", mv / mvs <= 1.0, Map.of("parallel_s", mv, "serial_s", mvs)));
         add(new Line("3m", "dataset hash memory, " + n + " -> " + 2 * n + " rows",
                 "backend peak private memory mvcert %.1f -> %.1f MB, md5(string_agg) %.1f -> %.1f MB".formatted(
                         mem.get("mvcert_1x_mb"), mem.get("mvcert_2x_mb"), mem.get("md5_1x_mb"), mem.get("md5_2x_mb")),
