@@ -33,24 +33,24 @@ public final class DatasetHasher {
         }
         String rowHash = recordHashWorks(connection, target) ? "pg_catalog.hash_record_extended(t.*, 0)"
                                                             : "pg_catalog.hashtextextended(t.*::text, 0)";
+        // The days go into the query as a literal, not a parameter: a parameter cast to date[] is
+        // a run-time input conversion (dates depend on DateStyle), evaluated again for every row.
         String sql;
         try (PreparedStatement ps = connection.prepareStatement("""
                 SELECT pg_catalog.format('SELECT t.%1$I::pg_catalog.date AS day, pg_catalog.count(*), COALESCE(pg_catalog.sum(%3$s), 0)::text' ||
-                       ' FROM %2$s AS t WHERE t.%1$I::pg_catalog.date OPERATOR(pg_catalog.=) ANY (?::pg_catalog.date[])' ||
-                       ' GROUP BY 1', ?::text, ?::text, ?::text)""")) {
+                       ' FROM %2$s AS t WHERE t.%1$I::pg_catalog.date OPERATOR(pg_catalog.=) ANY (%4$L::pg_catalog.date[])' ||
+                       ' GROUP BY 1', ?::text, ?::text, ?::text, ?::text)""")) {
             ps.setString(1, dayColumn);
             ps.setString(2, target);
             ps.setString(3, rowHash);
+            ps.setString(4, days.stream().map(LocalDate::toString).collect(Collectors.joining(",", "{", "}")));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 sql = rs.getString(1);
             }
         }
         Map<LocalDate, BaselineItem> found = new LinkedHashMap<>();
-        // a date[] literal: PL/Java's in-database JDBC has no arrays
-        String dayArray = days.stream().map(LocalDate::toString).collect(Collectors.joining(",", "{", "}"));
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            ps.setString(1, dayArray);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     LocalDate day = rs.getDate(1).toLocalDate();
