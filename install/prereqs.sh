@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what mvcert needs on Debian 12 and nothing else: PostgreSQL 15, pg_cron, the
-# server headers for PGXS (make -C sql install), a JDK 17 and Maven. Idempotent: packages
-# already present are left alone, and nothing is downloaded when all are there.
+# server headers for PGXS (make -C sql install), a JDK 17 and Maven; for the tests of the
+# operator's files, headless Chromium and its driver (the run report in a real browser) and
+# promtool from the prometheus package (the alert rules). Idempotent: packages already
+# present are left alone, and nothing is downloaded when all are there.
 set -euo pipefail
 
-packages=(postgresql-15 postgresql-15-cron postgresql-server-dev-15 openjdk-17-jdk-headless maven make)
+packages=(postgresql-15 postgresql-15-cron postgresql-server-dev-15 openjdk-17-jdk-headless maven make
+          chromium chromium-driver prometheus)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -29,12 +29,14 @@ GRANT EXECUTE ON FUNCTION audit.change_detection() TO mvcert_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA audit TO mvcert_reader;
 -- Internal helpers the catalog functions call with the caller's privileges (not SECURITY
 -- DEFINER, so pg_stats and catalog visibility stay the caller's).
-GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass), audit._require_view(regclass, text),
-                          audit._closure_graph(regclass), audit._direct_dependencies(oid[], oid[]),
-                          audit._refresh_modes(oid[]) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass), audit._require_view(regclass, text), audit._require_view(text, text),
+                          audit._closure_graph(regclass, boolean), audit._direct_dependencies(oid[], oid[]),
+                          audit._refresh_modes(oid[]), audit._index_predicate_holds(oid), audit._live_inputs(regclass),
+                          audit._live_inputs_warning(regclass), audit._health_live_inputs(text),
+                          audit._edge_description(text, text, text) TO mvcert_reader;
 
 -- Admin: targets and declared dependencies.
-GRANT EXECUTE ON FUNCTION audit.register_target(regclass, text, interval, interval, interval, interval, text) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.register_target(regclass, text, interval, interval, interval, interval, text, text, boolean, text) TO mvcert_admin;
 -- register_target runs as the caller: admins write targets directly (validated by the function
 -- and the table's CHECK constraints).
 GRANT INSERT, UPDATE, DELETE ON audit.target TO mvcert_admin;
@@ -54,7 +56,7 @@ END
 $$;
 GRANT mvcert_reader TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.claim_request(text) TO mvcert_agent;
-GRANT EXECUTE ON FUNCTION audit.complete_request(bigint, text, bigint, text, boolean) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit.complete_request(bigint, text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.agent_heartbeat(text, text, integer, text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.agent_stopped(text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.heartbeat(bigint) TO mvcert_operator, mvcert_agent;
@@ -67,13 +69,14 @@ GRANT EXECUTE ON FUNCTION audit.request_run(regclass, text, text) TO mvcert_oper
 GRANT EXECUTE ON FUNCTION audit.reset_breaker(regclass) TO mvcert_operator;
 GRANT EXECUTE ON PROCEDURE audit.refresh_and_certify(regclass, boolean, text, interval) TO mvcert_operator;
 GRANT EXECUTE ON PROCEDURE audit.run_certification(regclass, boolean, interval) TO mvcert_operator;
-GRANT EXECUTE ON PROCEDURE audit._request_and_wait(regclass, text, boolean, interval, text) TO mvcert_operator;
+GRANT EXECUTE ON PROCEDURE audit._run_and_report(regclass, text, boolean, interval, text) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._default_run_mode(text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._require_view(regclass, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._require_mode(text, text[], text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._live_agent_count(interval) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._pljava_available() TO mvcert_operator;
 -- Admin: pg_cron schedules and breaker policy.
-GRANT EXECUTE ON FUNCTION audit.schedule(regclass, text, text, text) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.schedule(regclass, text, text, text, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.unschedule(regclass, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.set_breaker_policy(regclass, integer, interval) TO mvcert_admin;
 
@@ -88,6 +91,8 @@ GRANT EXECUTE ON FUNCTION audit._require_view(regclass, text) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._require_registered(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._definition_hash(text, oid) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._matview_counters(oid) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._function_identity(oid), audit._function_signature(oid), audit._function_body_hash(oid)
+    TO mvcert_reader;
 -- Operator (the engine's role): certification history, registry and baseline captures are
 -- written only through these SECURITY DEFINER functions; no role has write grants on the
 -- tables (audit.certification, audit.check_result, audit.registry, audit.certified_object,
@@ -97,6 +102,8 @@ GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text, pg_catalog.
 GRANT EXECUTE ON FUNCTION audit._record_baseline_capture(regclass, text, jsonb) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.mark_stale(regclass, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._invalidate(oid, oid, text, bigint) TO mvcert_operator;
+-- time_of_query_token lets PostgreSQL parse function bodies (a temporary clone, rolled back).
+GRANT EXECUTE ON FUNCTION audit._parse_sql_body(regprocedure, oid[], text, jsonb) TO mvcert_operator, mvcert_agent;
 -- Admin: rules, baseline acceptance (the reviewed step), guarded views.
 GRANT EXECUTE ON FUNCTION audit.accept_baseline(bigint, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.add_deny_rule(regclass, text, text, text) TO mvcert_admin;
@@ -105,6 +112,8 @@ GRANT EXECUTE ON FUNCTION audit.add_sql_assertion(regclass, text, text, text) TO
 GRANT EXECUTE ON FUNCTION audit.set_hash_days(regclass, date[]) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.create_guarded_view(regclass, text, interval, boolean) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit._guarded_view_query(regclass, interval, boolean) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.exempt_function(regprocedure, text) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit.revoke_exemption(regprocedure) TO mvcert_admin;
 -- Admins may also write rules directly; the engine still refuses rule SQL that is not exactly
 -- one query before running it (audit._require_single_query).
 GRANT INSERT, UPDATE, DELETE ON audit.deny_rule, audit.gate_rule, audit.sql_assertion, audit.hash_day TO mvcert_admin;
@@ -116,8 +125,9 @@ GRANT EXECUTE ON FUNCTION audit.refresh_lock_key(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit.refresh_lock_holder(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit.in_maintenance_window(regclass, timestamptz) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit.feed_problems(regclass, timestamptz) TO mvcert_reader;
-GRANT EXECUTE ON FUNCTION audit.input_changes(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit.input_changes(regclass), audit._input_changes(regclass), audit._fingerprint_epoch(jsonb) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._volatile_calls(regclass) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._run_policy(regclass), audit.expected_duration(text) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._inputs_fingerprint(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit.try_refresh_lock(regclass) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.begin_run(regclass, text, text, bigint, text, interval, integer) TO mvcert_operator;
@@ -125,6 +135,9 @@ GRANT EXECUTE ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) T
 GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text, integer, bigint, integer) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text),
+                          audit._step_done(regclass, text, bigint, bigint, boolean, text, text),
+                          audit._record_step_rows(regclass, bigint, oid, bigint) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.report_feed_batch(text, text, text, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.require_feed(regclass, text, interval) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.purge_history(interval, integer) TO mvcert_admin;
@@ -138,6 +151,9 @@ GRANT EXECUTE ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) T
 GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text, integer, bigint, integer) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text),
+                          audit._step_done(regclass, text, bigint, bigint, boolean, text, text),
+                          audit._record_step_rows(regclass, bigint, oid, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_certification(regclass, bigint, timestamptz, text, jsonb) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text, pg_catalog.pg_snapshot, pg_catalog.oid[]) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_baseline_capture(regclass, text, jsonb) TO mvcert_agent;
@@ -149,4 +165,4 @@ GRANT EXECUTE ON FUNCTION audit._require_single_query(text) TO mvcert_operator, 
 -- created and granted by the engine jar's deployment descriptor, not by the extension).
 GRANT EXECUTE ON FUNCTION audit.execution_path() TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._pljava_available() TO mvcert_reader;
-GRANT EXECUTE ON FUNCTION audit._report_in_database(text, boolean, text) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._report_run(bigint, boolean, text, bigint) TO mvcert_operator;

@@ -1,6 +1,9 @@
 -- The dependency graph below a target, one row per object: its depth (shortest distance
--- from the target), the object it was first reached through, and what it reads directly.
--- audit.closure and audit.refresh_plan are both views of this graph.
+-- from the target), the object it was first reached through, what it reads directly, and
+-- whether it is untracked (a system catalog or system view: not expanded, since what it
+-- reads is the server's own state). audit.closure and audit.refresh_plan are both views of
+-- this graph; with p_expand_matviews false the walk stops at materialized views below the
+-- target (they are listed, not expanded), which is what audit._live_inputs needs.
 --
 -- The walk is breadth-first, one set-based step (audit._direct_dependencies) per depth with a
 -- visited set, so each object is expanded once: a recursive CTE carrying a path array would
@@ -10,10 +13,12 @@
 -- cycle is then found by peeling leaves (objects that read nothing still unpeeled): what
 -- cannot be peeled lies on or above a cycle, and following edges inside it must come
 -- back to a node, which names the cycle. The error (SQLSTATE 42P19, invalid_recursion)
--- spells it as a path `a -> b -> a`, where `a -> b` means a reads b.
-CREATE FUNCTION audit._closure_graph(p_target regclass)
+-- spells it as a path `a -> b -> a`, where `a -> b` means a reads b, and says what each
+-- edge is (view reads view, view calls function, function body reads view, declared
+-- dependency).
+CREATE FUNCTION audit._closure_graph(p_target regclass, p_expand_matviews boolean DEFAULT true)
 RETURNS TABLE (name text, classid oid, objid oid, kind text, depth integer, parent text,
-               via text, reads text[])
+               via text, reads text[], untracked boolean)
 LANGUAGE plpgsql
 STABLE
 SET search_path TO pg_catalog, pg_temp
@@ -30,6 +35,7 @@ DECLARE
     v_depths        integer[];
     v_parent        text[];
     v_via           text[];
+    v_untracked     boolean[];
     -- every edge found, dependent -> object read
     v_edge_from     text[] := '{}';
     v_edge_to       text[] := '{}';
@@ -41,6 +47,7 @@ DECLARE
     v_step_objid    oid[];
     v_step_kind     text[];
     v_step_via      text[];
+    v_step_untracked boolean[];
     v_new_name      text[];
     v_frontier_rel  oid[] := ARRAY[p_target::oid];
     v_frontier_fn   oid[] := '{}';
@@ -52,19 +59,21 @@ DECLARE
     v_cycle         text[];
     v_start         integer;
     v_declared      text;
+    v_edges         text;
 BEGIN
     SELECT ARRAY[v_target], ARRAY['pg_catalog.pg_class'::pg_catalog.regclass::oid], ARRAY[c.oid],
            ARRAY[CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END],
-           ARRAY[0], ARRAY[NULL::text], ARRAY[NULL::text]
-      INTO v_name, v_classid, v_objid, v_kind, v_depths, v_parent, v_via
+           ARRAY[0], ARRAY[NULL::text], ARRAY[NULL::text], ARRAY[false]
+      INTO v_name, v_classid, v_objid, v_kind, v_depths, v_parent, v_via, v_untracked
       FROM pg_catalog.pg_class c
      WHERE c.oid OPERATOR(pg_catalog.=) p_target;
 
     LOOP
         SELECT COALESCE(pg_catalog.array_agg(e.dependent), '{}'), COALESCE(pg_catalog.array_agg(e.name), '{}'),
                COALESCE(pg_catalog.array_agg(e.classid), '{}'), COALESCE(pg_catalog.array_agg(e.objid), '{}'),
-               COALESCE(pg_catalog.array_agg(e.kind), '{}'), COALESCE(pg_catalog.array_agg(e.via), '{}')
-          INTO v_step_from, v_step_to, v_step_classid, v_step_objid, v_step_kind, v_step_via
+               COALESCE(pg_catalog.array_agg(e.kind), '{}'), COALESCE(pg_catalog.array_agg(e.via), '{}'),
+               COALESCE(pg_catalog.array_agg(e.untracked), '{}')
+          INTO v_step_from, v_step_to, v_step_classid, v_step_objid, v_step_kind, v_step_via, v_step_untracked
           FROM audit._direct_dependencies(v_frontier_rel, v_frontier_fn) e;
         EXIT WHEN pg_catalog.cardinality(v_step_from) OPERATOR(pg_catalog.=) 0;
 
@@ -82,12 +91,15 @@ BEGIN
                v_depths OPERATOR(pg_catalog.||) COALESCE(pg_catalog.array_agg(v_depth ORDER BY f.name), '{}'),
                v_parent OPERATOR(pg_catalog.||) COALESCE(pg_catalog.array_agg(f.dependent ORDER BY f.name), '{}'),
                v_via OPERATOR(pg_catalog.||) COALESCE(pg_catalog.array_agg(f.via ORDER BY f.name), '{}'),
+               v_untracked OPERATOR(pg_catalog.||) COALESCE(pg_catalog.array_agg(f.untracked ORDER BY f.name), '{}'),
                COALESCE(pg_catalog.array_agg(f.objid) FILTER (
                    WHERE f.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-                     AND f.kind OPERATOR(pg_catalog.=) ANY (ARRAY['view', 'materialized view'])), '{}'),
+                     AND NOT f.untracked
+                     AND (f.kind OPERATOR(pg_catalog.=) 'view'
+                          OR (p_expand_matviews AND f.kind OPERATOR(pg_catalog.=) 'materialized view'))), '{}'),
                COALESCE(pg_catalog.array_agg(f.objid) FILTER (
                    WHERE f.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass), '{}')
-          INTO v_new_name, v_classid, v_objid, v_kind, v_depths, v_parent, v_via,
+          INTO v_new_name, v_classid, v_objid, v_kind, v_depths, v_parent, v_via, v_untracked,
                v_frontier_rel, v_frontier_fn
           FROM (SELECT DISTINCT ON (s.name) s.*
                   FROM ROWS FROM (pg_catalog.unnest(v_step_from),
@@ -95,8 +107,9 @@ BEGIN
                                   pg_catalog.unnest(v_step_classid),
                                   pg_catalog.unnest(v_step_objid),
                                   pg_catalog.unnest(v_step_kind),
-                                  pg_catalog.unnest(v_step_via))
-                       AS s(dependent, name, classid, objid, kind, via)
+                                  pg_catalog.unnest(v_step_via),
+                                  pg_catalog.unnest(v_step_untracked))
+                       AS s(dependent, name, classid, objid, kind, via, untracked)
                  WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest(v_name) AS seen(name)
                                     WHERE seen.name OPERATOR(pg_catalog.=) s.name)
                  ORDER BY s.name, s.via OPERATOR(pg_catalog.=) 'declared', s.dependent) AS f;
@@ -140,21 +153,27 @@ BEGIN
          ORDER BY n.depth, n.name
          LIMIT 1;
         v_cycle := v_cycle[v_start:] OPERATOR(pg_catalog.||) v_cycle[:v_start];
-        SELECT pg_catalog.string_agg(pg_catalog.format('%s -> %s', c.dependent, c.name), ', ' ORDER BY c.i)
-          INTO v_declared
+        -- what each edge of the cycle is, in the order of the path
+        SELECT pg_catalog.string_agg(pg_catalog.format('%s -> %s: %s', c.dependent, c.name,
+                                                       audit._edge_description(fk.kind, tk.kind, e.via)), '; ' ORDER BY c.i),
+               pg_catalog.string_agg(pg_catalog.format('%s -> %s', c.dependent, c.name), ', ' ORDER BY c.i)
+                   FILTER (WHERE e.via OPERATOR(pg_catalog.=) 'declared')
+          INTO v_edges, v_declared
           FROM (SELECT i, v_cycle[i] AS dependent, v_cycle[i OPERATOR(pg_catalog.+) 1] AS name
                   FROM pg_catalog.generate_series(1, pg_catalog.cardinality(v_cycle) OPERATOR(pg_catalog.-) 1) AS i) AS c
-         WHERE EXISTS (SELECT FROM ROWS FROM (pg_catalog.unnest(v_edge_from),
-                                              pg_catalog.unnest(v_edge_to),
-                                              pg_catalog.unnest(v_edge_via)) AS e(dependent, name, via)
-                        WHERE e.dependent OPERATOR(pg_catalog.=) c.dependent
-                          AND e.name OPERATOR(pg_catalog.=) c.name
-                          AND e.via OPERATOR(pg_catalog.=) 'declared');
-        RAISE EXCEPTION 'mvcert: dependency cycle in the closure of %: %',
-                v_target, pg_catalog.array_to_string(v_cycle, ' -> ')
+          JOIN ROWS FROM (pg_catalog.unnest(v_edge_from),
+                          pg_catalog.unnest(v_edge_to),
+                          pg_catalog.unnest(v_edge_via)) AS e(dependent, name, via)
+            ON e.dependent OPERATOR(pg_catalog.=) c.dependent AND e.name OPERATOR(pg_catalog.=) c.name
+          JOIN ROWS FROM (pg_catalog.unnest(v_name), pg_catalog.unnest(v_kind)) AS fk(name, kind)
+            ON fk.name OPERATOR(pg_catalog.=) c.dependent
+          JOIN ROWS FROM (pg_catalog.unnest(v_name), pg_catalog.unnest(v_kind)) AS tk(name, kind)
+            ON tk.name OPERATOR(pg_catalog.=) c.name;
+        RAISE EXCEPTION 'mvcert: dependency cycle in the closure of %: % (%)',
+                v_target, pg_catalog.array_to_string(v_cycle, ' -> '), v_edges
             USING ERRCODE = 'invalid_recursion',
                   DETAIL = CASE WHEN v_declared IS NULL
-                                THEN 'Each arrow means "reads"; every edge of the cycle is recorded by PostgreSQL (a function body reads a view that calls it).'
+                                THEN 'Each arrow means "reads"; every edge of the cycle is recorded by PostgreSQL.'
                                 ELSE 'Each arrow means "reads". Declared edges on the cycle: ' OPERATOR(pg_catalog.||) v_declared OPERATOR(pg_catalog.||) '.' END,
                   HINT = CASE WHEN v_declared IS NULL
                               THEN 'Change one of the function bodies or views so the cycle is broken.'
@@ -162,20 +181,21 @@ BEGIN
     END IF;
 
     RETURN QUERY
-    SELECT n.name, n.classid, n.objid, n.kind, n.depth, n.parent, n.via, COALESCE(r.reads, '{}')
+    SELECT n.name, n.classid, n.objid, n.kind, n.depth, n.parent, n.via, COALESCE(r.reads, '{}'), n.untracked
       FROM ROWS FROM (pg_catalog.unnest(v_name),
                       pg_catalog.unnest(v_classid),
                       pg_catalog.unnest(v_objid),
                       pg_catalog.unnest(v_kind),
                       pg_catalog.unnest(v_depths),
                       pg_catalog.unnest(v_parent),
-                      pg_catalog.unnest(v_via))
-           AS n(name, classid, objid, kind, depth, parent, via)
+                      pg_catalog.unnest(v_via),
+                      pg_catalog.unnest(v_untracked))
+           AS n(name, classid, objid, kind, depth, parent, via, untracked)
       LEFT JOIN (SELECT e.dependent, pg_catalog.array_agg(DISTINCT e.name ORDER BY e.name) AS reads
                    FROM ROWS FROM (pg_catalog.unnest(v_edge_from),
                                    pg_catalog.unnest(v_edge_to)) AS e(dependent, name)
                   GROUP BY e.dependent) AS r ON r.dependent OPERATOR(pg_catalog.=) n.name;
 END
 $$;
-COMMENT ON FUNCTION audit._closure_graph(regclass) IS
-  'Internal: the dependency graph below a view or materialized view (depth, first parent, direct reads per object); raises invalid_recursion naming a cycle.';
+COMMENT ON FUNCTION audit._closure_graph(regclass, boolean) IS
+  'Internal: the dependency graph below a view or materialized view (depth, first parent, direct reads, untracked system relations); raises invalid_recursion naming a cycle and its edges.';

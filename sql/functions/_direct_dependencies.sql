@@ -2,15 +2,21 @@
 -- read or call directly. A view's or materialized view's query is its _RETURN rule, whose
 -- pg_depend rows name the relations, functions and operators it uses; a function with a
 -- BEGIN ATOMIC body has its own pg_depend rows (other SQL bodies are opaque here: the
--- certification reads them). Operators count as the function behind them. System functions
--- (pg_catalog, information_schema) are left out. Declared edges (audit.declared_dependency)
+-- certification reads them). pg_depend never records pinned objects, so a query over
+-- pg_class or any other system catalog has no row for it: the relations of the stored
+-- query tree's range tables (RangeTblEntry nodes, ':rtekind 0 :relid N') are read from
+-- ev_action and prosqlbody as well. Relations in pg_catalog, information_schema and
+-- pg_toast are `untracked`: their contents follow the server's state, which no refresh
+-- and no statistics counter of mvcert observes. Operators count as the function behind
+-- them. System functions (pg_catalog, information_schema) are left out: every other
+-- function is unpinned, so pg_depend records it. Declared edges (audit.declared_dependency)
 -- are added for views and materialized views; one that names a relation which no longer
 -- exists is an error, since the dependency it records would silently vanish otherwise.
 -- Objects are identified by their canonical name: audit._qualified_name for relations,
 -- schema.name(identity arguments) for functions. Tables and other relations are leaves: the
 -- caller passes only what it wants expanded; relations that are not views are ignored.
 CREATE FUNCTION audit._direct_dependencies(p_relations oid[], p_functions oid[])
-RETURNS TABLE (dependent text, name text, classid oid, objid oid, kind text, via text)
+RETURNS TABLE (dependent text, name text, classid oid, objid oid, kind text, via text, untracked boolean)
 LANGUAGE plpgsql
 STABLE
 SET search_path TO pg_catalog, pg_temp
@@ -46,7 +52,8 @@ BEGIN
            AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['v', 'm']::"char"[])
     ), source_function AS (
         SELECT p.oid, pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,
-                                        pg_catalog.pg_get_function_identity_arguments(p.oid)) AS name
+                                        pg_catalog.pg_get_function_identity_arguments(p.oid)) AS name,
+               p.prosqlbody
           FROM pg_catalog.pg_proc p
           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
          WHERE p.oid OPERATOR(pg_catalog.=) ANY (p_functions)
@@ -63,6 +70,22 @@ BEGIN
            AND d.objid OPERATOR(pg_catalog.=) r.oid
          WHERE NOT (d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
                     AND d.refobjid OPERATOR(pg_catalog.=) s.oid)
+        UNION
+        -- relations the stored query (rule or BEGIN ATOMIC body) reads that pg_depend does not
+        -- record: pinned objects, all below FirstNormalObjectId (16384), so the rule's own
+        -- relation never shows up here; splitting on the field names is several times faster
+        -- than a regular expression over the whole tree
+        SELECT q.name, 'pg_catalog.pg_class'::pg_catalog.regclass, pg_catalog.split_part(x.piece, ' ', 1)::oid, 'catalog'
+          FROM (SELECT s.name, r.ev_action::text AS tree
+                  FROM source_relation s
+                  JOIN pg_catalog.pg_rewrite r
+                    ON r.ev_class OPERATOR(pg_catalog.=) s.oid
+                   AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'
+                UNION ALL
+                SELECT s.name, s.prosqlbody::text FROM source_function s WHERE s.prosqlbody IS NOT NULL) AS q
+          CROSS JOIN LATERAL pg_catalog.string_to_table(q.tree, ':rtekind 0 :relid ') WITH ORDINALITY AS x(piece, i)
+         WHERE x.i OPERATOR(pg_catalog.>) 1
+           AND pg_catalog.split_part(x.piece, ' ', 1)::oid OPERATOR(pg_catalog.<) 16384::oid
         UNION
         -- a function body PostgreSQL parsed (BEGIN ATOMIC)
         SELECT s.name, d.refclassid, d.refobjid, 'catalog'
@@ -106,7 +129,9 @@ BEGIN
                                    ELSE 'relation of kind ' OPERATOR(pg_catalog.||) c.relkind::text END
                     ELSE CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'p' THEN 'procedure'
                                         ELSE 'function' END
-               END AS kind
+               END AS kind,
+               COALESCE(cn.nspname OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog', 'information_schema', 'pg_toast']::name[]),
+                        false) AS untracked
           FROM object ob
           LEFT JOIN pg_catalog.pg_class c
             ON ob.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
@@ -121,10 +146,11 @@ BEGIN
                 AND pn.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema']::name[]))
     )
     -- a declared edge the catalog also records is shown as a catalog edge
-    SELECT DISTINCT ON (nd.dependent, nd.name) nd.dependent, nd.name, nd.classid, nd.objid, nd.kind, nd.via
+    SELECT DISTINCT ON (nd.dependent, nd.name) nd.dependent, nd.name, nd.classid, nd.objid, nd.kind, nd.via,
+           nd.untracked
       FROM named nd
      ORDER BY nd.dependent, nd.name, nd.via OPERATOR(pg_catalog.=) 'declared';
 END
 $$;
 COMMENT ON FUNCTION audit._direct_dependencies(oid[], oid[]) IS
-  'Internal: direct dependencies (catalog and declared) of the given views, materialized views and functions, by canonical name.';
+  'Internal: direct dependencies (catalog, stored query tree and declared) of the given views, materialized views and functions, by canonical name; untracked marks system relations.';

@@ -60,11 +60,14 @@ BEGIN
     )
     SELECT COALESCE(pg_catalog.jsonb_object_agg(i.name, i.value), '{}') INTO v_inputs FROM item i;
 
+    -- Times as epoch numbers, not text: text would carry the session's TimeZone, and the same
+    -- instant written under UTC and compared under UTC+14 must stay equal.
     RETURN pg_catalog.jsonb_build_object(
         'matview_oid', p_matview::oid,
-        'stats_reset', (SELECT pg_catalog.pg_stat_get_db_stat_reset_time(d.oid) FROM pg_catalog.pg_database d
+        'stats_reset', (SELECT EXTRACT(epoch FROM pg_catalog.pg_stat_get_db_stat_reset_time(d.oid))
+                          FROM pg_catalog.pg_database d
                          WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()),
-        'server_started', pg_catalog.pg_postmaster_start_time(),
+        'server_started', EXTRACT(epoch FROM pg_catalog.pg_postmaster_start_time()),
         'inputs', v_inputs);
 END
 $$;

@@ -2,7 +2,11 @@
 -- judges it. REFRESH ... CONCURRENTLY needs a populated view and at least one unique
 -- index that is valid, btree, immediate, has no WHERE clause and only plain columns as
 -- keys (matview.c, is_usable_unique_index; indexes being dropped do not count); it then
--- matches old and new rows on the key columns of EVERY such index at once. Hence:
+-- matches old and new rows on the key columns of EVERY such index at once. The server
+-- reads the WHERE clause after constant folding, so one that folds to TRUE (WHERE 2 > 1,
+-- WHERE f() with an immutable f returning true) counts as none: audit._index_predicate_holds
+-- folds such predicates with the server's own folder, as the caller; a predicate over
+-- columns stays partial. Hence:
 --   concurrently           populated and a usable unique index exists;
 --   plain:unpopulated      never populated: CONCURRENTLY is refused, and since nobody can
 --                          read the view a plain refresh blocks no one. This wins over an
@@ -36,7 +40,7 @@ WITH matview_index AS (
            i.indexrelid, i.indislive AS live,
            i.indisvalid AND i.indisready AS valid,
            i.indisunique AS is_unique,
-           i.indpred IS NOT NULL AS partial,
+           NOT ix_pred.holds AS partial,
            i.indexprs IS NOT NULL
              OR 0::pg_catalog.int2 OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[]) AS on_expressions,
            -- what is_usable_unique_index demands besides validity
@@ -44,13 +48,19 @@ WITH matview_index AS (
                     AND ic.relam OPERATOR(pg_catalog.=) (SELECT am.oid FROM pg_catalog.pg_am am
                                                           WHERE am.amname OPERATOR(pg_catalog.=) 'btree')
                     AND i.indnatts OPERATOR(pg_catalog.>) 0
-                    AND i.indpred IS NULL AND i.indexprs IS NULL
+                    AND ix_pred.holds AND i.indexprs IS NULL
                     AND 0::pg_catalog.int2 OPERATOR(pg_catalog.<) ALL (i.indkey::pg_catalog.int2[]), false) AS eligible,
            k.key_count, k.columns, k.nullable_count, k.nullable_columns, k.not_null_filter
       FROM pg_catalog.pg_class c
       JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
       LEFT JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) c.oid
       LEFT JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
+      -- only unique indexes with a WHERE clause are evaluated
+      LEFT JOIN LATERAL (
+          SELECT CASE WHEN i.indpred IS NULL THEN true
+                      WHEN NOT i.indisunique THEN false
+                      ELSE COALESCE(audit._index_predicate_holds(i.indexrelid), false) END AS holds
+      ) AS ix_pred ON true
       LEFT JOIN LATERAL (
           -- key columns, and which of them may hold NULLs: NOT NULL, or no NULL seen by the
           -- last ANALYZE, counts as NULL-free; no statistics counts as nullable

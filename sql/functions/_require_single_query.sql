@@ -1,7 +1,10 @@
--- Refuses SQL text that is not exactly one query, without running it. The engine calls this
--- before it runs SQL composed from user rules (gate expressions, assertion queries), so a
--- rule smuggling in more statements ('true); DROP ...') never runs any of them, however it
--- was stored. The text is planned (EXPLAIN, opened as a cursor) as the caller, never executed.
+-- Refuses SQL text that is not exactly one valid query, without running it: the one place
+-- where user-supplied SQL is checked. add_gate_rule and add_sql_assertion check rules with it
+-- when they are added (so they can be added before the first refresh populates the views),
+-- and the engine before it runs SQL composed from stored rules, so a rule smuggling in more
+-- statements ('true); DROP ...') never runs any of them, however it was stored. The text is
+-- planned (EXPLAIN, opened as a cursor, never EXECUTEd) as the caller; a query that does not
+-- parse or plan raises PostgreSQL's own error.
 CREATE FUNCTION audit._require_single_query(p_sql text)
 RETURNS void
 LANGUAGE plpgsql
@@ -18,9 +21,9 @@ BEGIN
         CLOSE v_check;
     EXCEPTION WHEN invalid_cursor_definition THEN
         RAISE EXCEPTION 'mvcert: rule SQL must be one query, not several statements: %', pg_catalog.quote_literal(p_sql)
-            USING ERRCODE = 'syntax_error', HINT = 'Fix the rule (audit.gate_rule / audit.sql_assertion).';
+            USING ERRCODE = 'syntax_error', HINT = 'A gate expression is one boolean expression, an assertion one SELECT.';
     END;
 END
 $$;
 COMMENT ON FUNCTION audit._require_single_query(text) IS
-  'Internal: raises unless the text is exactly one query; plans it as the caller, never runs it.';
+  'Internal: raises unless the text is exactly one valid query; plans it as the caller, never runs it.';

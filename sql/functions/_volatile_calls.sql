@@ -1,9 +1,13 @@
 -- What in a materialized view's definition can change its result without any input
 -- changing, so skip-unchanged must never skip it: volatile functions (random(),
 -- clock_timestamp(), ...), time-of-query functions (now() and its kin, which are STABLE),
--- SQL value functions (CURRENT_DATE, CURRENT_USER, ...), and user functions that are not
+-- SQL value functions (CURRENT_USER, CURRENT_TIMESTAMP, ...), user functions that are not
 -- IMMUTABLE and whose bodies PostgreSQL does not parse (they may read tables the
--- fingerprint cannot see). Looks at the view's own query and the plain views it reads,
+-- fingerprint cannot see), and system catalogs (pg_class, pg_settings, ...: PostgreSQL
+-- records no dependency on them and their changes are not counted). CURRENT_DATE is listed
+-- as exactly 'CURRENT_DATE': its value changes once a day (in the session's TimeZone), so
+-- audit._input_changes puts the day and the TimeZone into the fingerprint instead of
+-- refusing to skip. Looks at the view's own query and the plain views it reads,
 -- not past other materialized views: those are evaluated when they are refreshed.
 -- Function calls are read from the stored query trees (pg_rewrite.ev_action), since
 -- pg_depend does not record calls to built-in functions.
@@ -50,8 +54,16 @@ AS $$
           JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) c.fn
           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
         UNION ALL
-        SELECT 'SQL value function (CURRENT_DATE, CURRENT_USER, ...)'
-         WHERE EXISTS (SELECT 1 FROM tree t WHERE t.action OPERATOR(pg_catalog.~~) '%{SQLVALUEFUNCTION %')
+        -- :op 0 is CURRENT_DATE; the others read the time of day or the session's role
+        SELECT CASE WHEN m[1] OPERATOR(pg_catalog.=) '0' THEN 'CURRENT_DATE'
+                    ELSE 'SQL value function (CURRENT_TIMESTAMP, LOCALTIME, CURRENT_USER, ...)' END
+          FROM tree t, LATERAL pg_catalog.regexp_matches(t.action, '\{SQLVALUEFUNCTION :op (\d+)', 'g') AS m
+        UNION ALL
+        SELECT pg_catalog.format('system catalog %s (its changes are not observable)', c.oid::pg_catalog.regclass)
+          FROM tree t,
+               LATERAL pg_catalog.regexp_matches(t.action, ':rtekind 0 :relid (\d+)', 'g') AS m
+          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) m[1]::oid
+         WHERE c.oid OPERATOR(pg_catalog.<) 16384
     )
     SELECT COALESCE(pg_catalog.array_agg(DISTINCT f.what ORDER BY f.what), '{}')
       FROM finding f

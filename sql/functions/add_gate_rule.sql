@@ -12,7 +12,6 @@ AS $$
 DECLARE
     v_target    text := audit._require_registered(p_target);
     v_row       audit.gate_rule;
-    v_check     refcursor;
     v_state     text;
     v_error     text;
 BEGIN
@@ -32,19 +31,12 @@ BEGIN
         RAISE EXCEPTION 'mvcert: no column of % matches %', v_target, p_column_regex
             USING ERRCODE = 'undefined_column', HINT = 'The regex is matched against column names, e.g. ''^img__''.';
     END IF;
-    -- Parses, type-checks and plans the expression against the target without running it:
-    -- EXPLAIN does not execute (so rules can be set before the first refresh populates the
-    -- view), and it is opened as a cursor, never EXECUTEd, so a string smuggling in more
-    -- statements ('true); DROP ...') is refused before any of it runs.
+    -- Parses, type-checks and plans the expression against the target, never runs it.
     BEGIN
-        OPEN v_check FOR EXECUTE pg_catalog.format(E'EXPLAIN SELECT 1 FROM %s WHERE (%s\n)', v_target, p_gate_expression);
-        CLOSE v_check;
+        PERFORM audit._require_single_query(pg_catalog.format(E'SELECT 1 FROM %s WHERE (%s\n)', v_target, p_gate_expression));
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_error = MESSAGE_TEXT;
-        IF v_state OPERATOR(pg_catalog.=) '42P11' THEN
-            v_state := '42601';
-            v_error := 'it must be one expression, not several statements';
-        END IF;
+        v_error := pg_catalog.regexp_replace(v_error, '^mvcert: ', '');
         RAISE EXCEPTION 'mvcert: gate expression % is not a valid boolean expression over %: %',
                 pg_catalog.quote_literal(p_gate_expression), v_target, v_error
             USING ERRCODE = v_state, HINT = 'SQL over the target''s columns that is true where the gated columns may be set, e.g. ''img_within_sla''.';

@@ -9,7 +9,6 @@ DECLARE
     v_target    text := audit._require_registered(p_target);
     v_query     text := pg_catalog.rtrim(pg_catalog.btrim(p_query), '; ');
     v_row       audit.sql_assertion;
-    v_check     refcursor;
     v_state     text;
     v_error     text;
 BEGIN
@@ -18,18 +17,12 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'e.g. audit.add_sql_assertion(''ml.x_v'', ''no_negative_price'', ''SELECT * FROM ml.x_v WHERE price < 0'')';
     END IF;
-    -- Planned, never run: EXPLAIN does not execute (so assertions can be added before the
-    -- first refresh populates the views), and it is opened as a cursor, not EXECUTEd, so a
-    -- string smuggling in more statements ('SELECT 1) q; DROP ...') is refused before any runs.
+    -- Planned, never run ('SELECT 1) q; DROP ...' is refused before any of it runs).
     BEGIN
-        OPEN v_check FOR EXECUTE pg_catalog.format(E'EXPLAIN SELECT 1 FROM (%s\n) AS q', v_query);
-        CLOSE v_check;
+        PERFORM audit._require_single_query(pg_catalog.format(E'SELECT 1 FROM (%s\n) AS q', v_query));
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_error = MESSAGE_TEXT;
-        IF v_state OPERATOR(pg_catalog.=) '42P11' THEN
-            v_state := '42601';
-            v_error := 'it must be one query, not several statements';
-        END IF;
+        v_error := pg_catalog.regexp_replace(v_error, '^mvcert: ', '');
         RAISE EXCEPTION 'mvcert: assertion % query % is not a valid query: %',
                 pg_catalog.quote_ident(p_name), pg_catalog.quote_literal(v_query), v_error
             USING ERRCODE = v_state, HINT = 'One SELECT that returns the offending rows, e.g. ''SELECT * FROM ml.x_v WHERE price < 0''.';

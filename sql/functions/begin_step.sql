@@ -2,7 +2,9 @@
 -- returns its step id. p_backend_pid is the session doing the refresh (which is not the
 -- session writing history when the engine has a separate history connection). The
 -- materialized view is validated and stored under its canonical name, so the step history
--- (and the no-overlap check over it) never holds names that do not denote a view.
+-- (and the no-overlap check over it) never holds names that do not denote a view. The lock
+-- key defaults to the view's refresh lock (audit.refresh_lock_key). Also moves the run's
+-- heartbeat: a run that starts steps is alive.
 CREATE FUNCTION audit.begin_step(
     p_run_id        bigint,
     p_matview       text,
@@ -26,7 +28,8 @@ BEGIN
             USING ERRCODE = 'no_data_found', HINT = 'Start the run with audit.begin_run first.';
     END IF;
     INSERT INTO audit.step (run_id, matview, plan_step, plan_level, planned_mode, attempt, lock_key, backend_pid)
-    VALUES (p_run_id, v_matview, p_plan_step, p_plan_level, p_planned_mode, COALESCE(p_attempt, 1), p_lock_key,
+    VALUES (p_run_id, v_matview, p_plan_step, p_plan_level, p_planned_mode, COALESCE(p_attempt, 1),
+            COALESCE(p_lock_key, audit.refresh_lock_key(v_matview::pg_catalog.regclass)),
             COALESCE(p_backend_pid, pg_catalog.pg_backend_pid()))
     RETURNING step_id INTO v_step_id;
     UPDATE audit.run r SET heartbeat_at = pg_catalog.clock_timestamp()

@@ -9,17 +9,22 @@
 -- the path target -> ... -> object, and `via` says whether that last edge is recorded by
 -- PostgreSQL ('catalog') or declared ('declared'); both are NULL for the target.
 -- `relid` is the pg_class oid of a relation, or the pg_proc oid of a function.
+-- System catalogs and system views (pg_catalog, information_schema, pg_toast) the views
+-- read are listed too, found in the stored query when pg_depend does not record them
+-- (pinned catalogs such as pg_class), with `untracked` true: their contents are the
+-- server's state, which changes without any DDL, refresh or statistics counter mvcert
+-- could observe. They are leaves: what a system view reads is not followed.
 -- A cycle (only possible through declared edges or functions) raises invalid_recursion
--- naming it as a path `a -> b -> a`.
+-- naming it as a path `a -> b -> a` and what each edge is.
 CREATE FUNCTION audit.closure(p_target regclass)
-RETURNS TABLE (relation text, relid oid, kind text, depth integer, parent text, via text)
+RETURNS TABLE (relation text, relid oid, kind text, depth integer, parent text, via text, untracked boolean)
 LANGUAGE sql
 STABLE
 SET search_path TO pg_catalog, pg_temp
 AS $$
-    SELECT g.name, g.objid, g.kind, g.depth, g.parent, g.via
+    SELECT g.name, g.objid, g.kind, g.depth, g.parent, g.via, g.untracked
       FROM audit._closure_graph(p_target) AS g
      ORDER BY g.depth, g.name
 $$;
 COMMENT ON FUNCTION audit.closure(regclass) IS
-  'Every relation and user function a view or materialized view depends on, transitively (catalog and declared edges), with depth, kind and the parent it was first reached through.';
+  'Every relation and user function a view or materialized view depends on, transitively (catalog and declared edges), with depth, kind, the parent it was first reached through, and whether it is an untracked system catalog or view.';

@@ -1,6 +1,7 @@
--- Records the end of a run: its status, why, which materialized views it left stale and
--- which need a maintenance-window rebuild. Only a running run is finished; returns false
--- when the run had already ended (e.g. marked abandoned because its heartbeat lapsed).
+-- Records the end of a run: how it ended (certified, not_certified, refresh_failed, skipped,
+-- cancelled: see audit.run), why, which materialized views it left stale and which need a
+-- maintenance-window rebuild. Only a running run is finished; returns false when the run had
+-- already ended (e.g. marked abandoned because its heartbeat lapsed).
 CREATE FUNCTION audit.finish_run(
     p_run_id             bigint,
     p_status             text,
@@ -13,9 +14,9 @@ SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF p_status IS NULL OR p_status OPERATOR(pg_catalog.<>) ALL (ARRAY['succeeded', 'failed', 'skipped', 'cancelled']) THEN
+    IF p_status IS NULL OR p_status OPERATOR(pg_catalog.<>) ALL (ARRAY['certified', 'not_certified', 'refresh_failed', 'skipped', 'cancelled']) THEN
         RAISE EXCEPTION 'mvcert: a run cannot finish with status %', pg_catalog.quote_nullable(p_status)
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use succeeded, failed, skipped or cancelled.';
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use certified, not_certified, refresh_failed, skipped or cancelled.';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM audit.run r WHERE r.run_id OPERATOR(pg_catalog.=) p_run_id) THEN
         RAISE EXCEPTION 'mvcert: run % does not exist', p_run_id USING ERRCODE = 'no_data_found';
@@ -29,4 +30,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) IS
-  'Records the end of a running run (status, reason, stale views, views needing maintenance); false if it had already ended.';
+  'Records how a running run ended (certified, not_certified, refresh_failed, skipped, cancelled), why, stale views, views needing maintenance; false if it had already ended.';

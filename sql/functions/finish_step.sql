@@ -1,6 +1,8 @@
 -- Records how a step attempt ended: succeeded (mode used, rows after refresh, query id),
 -- skipped (reason) or failed (error class derived from the SQLSTATE, retryable flag,
--- message). The decision says in words why the view was refreshed or skipped.
+-- message). The decision says in words why the view was refreshed or skipped. Returns the
+-- step id, so a view that never started is recorded with one call:
+-- SELECT audit.finish_step(audit.begin_step(...), 'skipped', ...).
 CREATE FUNCTION audit.finish_step(
     p_step_id        bigint,
     p_status         text,
@@ -11,7 +13,7 @@ CREATE FUNCTION audit.finish_step(
     p_query_id       bigint DEFAULT NULL,
     p_sqlstate       text   DEFAULT NULL,
     p_error_message  text   DEFAULT NULL)
-RETURNS void
+RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
@@ -36,6 +38,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'mvcert: step % does not exist', p_step_id USING ERRCODE = 'no_data_found';
     END IF;
+    RETURN p_step_id;
 END
 $$;
 COMMENT ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) IS

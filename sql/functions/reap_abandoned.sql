@@ -38,37 +38,33 @@ BEGIN
         RETURNING s.step_id
     ), requests AS (
         UPDATE audit.run_request q
-           SET status = 'abandoned', finished_at = v_now, run_id = dead.run_id,
+           SET status = 'abandoned', finished_at = v_now,
                outcome = pg_catalog.format('run %s %s', dead.run_id, dead.reason)
           FROM dead
          WHERE q.status OPERATOR(pg_catalog.=) 'claimed'
-           AND (q.request_id OPERATOR(pg_catalog.=) dead.request_id OR q.run_id OPERATOR(pg_catalog.=) dead.run_id)
+           AND q.request_id OPERATOR(pg_catalog.=) dead.request_id
         RETURNING q.request_id
     )
     SELECT pg_catalog.count(*)::integer INTO v_runs FROM dead;
-
     -- Claims whose run ended but whose request was never completed (the agent lost its
     -- connection, or the server its last commit, between the two): the run's end is the
     -- request's. Left for p_claim_timeout after the run's end so a live agent completes it.
     WITH ended AS (
         UPDATE audit.run_request q
-           SET status = CASE r.status WHEN 'succeeded' THEN 'done' WHEN 'skipped' THEN 'skipped'
-                                      WHEN 'abandoned' THEN 'abandoned' ELSE 'failed' END,
-               finished_at = v_now, run_id = r.run_id,
+           SET status = r.status, finished_at = v_now,
                outcome = pg_catalog.format('closed by the reaper: run %s ended %s at %s, the request was never completed',
                                            r.run_id, r.status, r.finished_at)
           FROM audit.run r
          WHERE q.status OPERATOR(pg_catalog.=) 'claimed'
-           AND (r.request_id OPERATOR(pg_catalog.=) q.request_id OR r.run_id OPERATOR(pg_catalog.=) q.run_id)
+           AND r.request_id OPERATOR(pg_catalog.=) q.request_id
            AND r.status OPERATOR(pg_catalog.<>) 'running'
            AND r.finished_at OPERATOR(pg_catalog.<) (v_now OPERATOR(pg_catalog.-) p_claim_timeout)
            AND NOT EXISTS (SELECT 1 FROM audit.run live
                             WHERE live.status OPERATOR(pg_catalog.=) 'running'
-                              AND (live.request_id OPERATOR(pg_catalog.=) q.request_id OR live.run_id OPERATOR(pg_catalog.=) q.run_id))
+                              AND live.request_id OPERATOR(pg_catalog.=) q.request_id)
         RETURNING q.request_id
     )
     SELECT pg_catalog.count(*)::integer INTO v_claims FROM ended;
-
     -- Claims whose agent died before starting a run: no run row points at them.
     UPDATE audit.run_request q
        SET status = 'abandoned', finished_at = v_now,
@@ -77,7 +73,7 @@ BEGIN
        AND q.claimed_at OPERATOR(pg_catalog.<) (v_now OPERATOR(pg_catalog.-) p_claim_timeout)
        AND NOT EXISTS (SELECT 1 FROM audit.run r
                         WHERE r.status OPERATOR(pg_catalog.=) 'running'
-                          AND (r.request_id OPERATOR(pg_catalog.=) q.request_id OR r.run_id OPERATOR(pg_catalog.=) q.run_id))
+                          AND r.request_id OPERATOR(pg_catalog.=) q.request_id)
        AND NOT EXISTS (SELECT 1 FROM audit.agent a
                         WHERE a.name OPERATOR(pg_catalog.=) q.claimed_by
                           AND a.stopped_at IS NULL

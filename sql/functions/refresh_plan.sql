@@ -13,10 +13,13 @@
 -- wait for a maintenance window like a rebuild. unique_index is the index CONCURRENTLY
 -- relies on (or, for a rebuild, the invalid one it restores); warning lists problems a
 -- DBA should fix (nullable keys of unique indexes, invalid or ineligible indexes), one
--- per line; detail explains the choice in words.
+-- per line; the last step also carries the target's live-inputs warning
+-- (audit._live_inputs_warning: tables the target reads through plain views only, whose rows
+-- no refresh pins); detail explains the choice in words.
 CREATE FUNCTION audit.refresh_plan(p_target regclass)
 RETURNS TABLE (step integer, level integer, matview text, relid oid, mode text, reason text,
-               unique_index text, depends_on text[], warning text, detail text)
+               unique_index text, depends_on text[], warning text, detail text,
+               expected_duration interval, critical_path boolean)
 LANGUAGE sql
 STABLE
 SET search_path TO pg_catalog, pg_temp
@@ -54,15 +57,51 @@ WITH RECURSIVE graph AS MATERIALIZED (
     SELECT m.name, m.objid, pg_catalog.max(l.level) AS level
       FROM matview m JOIN leveled l ON l.matview OPERATOR(pg_catalog.=) m.name
      GROUP BY m.name, m.objid
+), ordered AS (
+    SELECT pg_catalog.row_number() OVER (ORDER BY p.level, p.name)::integer AS step,
+           pg_catalog.count(*) OVER ()::integer AS steps,
+           p.level, p.name, p.objid, rm.mode, rm.reason, rm.unique_index, COALESCE(d.depends_on, '{}') AS depends_on,
+           rm.warning, rm.detail
+      FROM planned p
+      LEFT JOIN depends d ON d.matview OPERATOR(pg_catalog.=) p.name
+      JOIN audit._refresh_modes((SELECT pg_catalog.array_agg(m.objid) FROM matview m)) AS rm
+        ON rm.relid OPERATOR(pg_catalog.=) p.objid
+), timed AS MATERIALIZED (
+    SELECT o.name, o.level, o.depends_on, audit.expected_duration(o.name) AS expected FROM ordered o
+), finish (level, at) AS (
+    -- level by level: a view ends its expected duration after the latest of its inputs
+    SELECT -1, '{}'::jsonb
+    UNION ALL
+    SELECT f.level OPERATOR(pg_catalog.+) 1,
+           f.at OPERATOR(pg_catalog.||) COALESCE((
+               SELECT pg_catalog.jsonb_object_agg(t.name,
+                        COALESCE(EXTRACT(epoch FROM t.expected), 0) OPERATOR(pg_catalog.+)
+                        COALESCE((SELECT pg_catalog.max((f.at OPERATOR(pg_catalog.->>) d)::numeric)
+                                    FROM pg_catalog.unnest(t.depends_on) d), 0))
+                 FROM timed t WHERE t.level OPERATOR(pg_catalog.=) (f.level OPERATOR(pg_catalog.+) 1)), '{}')
+      FROM finish f
+     WHERE f.level OPERATOR(pg_catalog.<) (SELECT pg_catalog.max(t.level) FROM timed t)
+), ends AS (
+    SELECT f.at FROM finish f ORDER BY f.level DESC LIMIT 1
+), critical (name) AS (
+    -- back from the view that ends last, through the input that ends last
+    (SELECT t.name FROM timed t, ends e
+      ORDER BY (e.at OPERATOR(pg_catalog.->>) t.name)::numeric DESC, t.level DESC, t.name LIMIT 1)
+    UNION ALL
+    (SELECT x.d FROM critical c
+       JOIN timed t ON t.name OPERATOR(pg_catalog.=) c.name
+      CROSS JOIN ends e
+      CROSS JOIN LATERAL (SELECT d FROM pg_catalog.unnest(t.depends_on) d
+                           ORDER BY (e.at OPERATOR(pg_catalog.->>) d)::numeric DESC, d LIMIT 1) x)
 )
-SELECT pg_catalog.row_number() OVER (ORDER BY p.level, p.name)::integer,
-       p.level, p.name, p.objid, rm.mode, rm.reason, rm.unique_index, COALESCE(d.depends_on, '{}'),
-       rm.warning, rm.detail
-  FROM planned p
-  LEFT JOIN depends d ON d.matview OPERATOR(pg_catalog.=) p.name
-  JOIN audit._refresh_modes((SELECT pg_catalog.array_agg(m.objid) FROM matview m)) AS rm
-    ON rm.relid OPERATOR(pg_catalog.=) p.objid
- ORDER BY p.level, p.name
+SELECT o.step, o.level, o.name, o.objid, o.mode, o.reason, o.unique_index, o.depends_on,
+       CASE WHEN o.step OPERATOR(pg_catalog.=) o.steps
+            THEN NULLIF(pg_catalog.concat_ws(E'\n', o.warning, audit._live_inputs_warning(p_target)), '')
+            ELSE o.warning END,
+       o.detail, t.expected, EXISTS (SELECT FROM critical c WHERE c.name OPERATOR(pg_catalog.=) o.name)
+  FROM ordered o
+  JOIN timed t ON t.name OPERATOR(pg_catalog.=) o.name
+ ORDER BY o.step
 $$;
 COMMENT ON FUNCTION audit.refresh_plan(regclass) IS
-  'The materialized views of a target''s closure in refresh order: step, parallel level, mode (concurrently, plain, rebuild), reason, unique index, direct matview dependencies and warnings.';
+  'The materialized views of a target''s closure in refresh order: step, parallel level, mode (concurrently, plain, rebuild), reason, unique index, direct matview dependencies, warnings, expected duration and the critical path.';

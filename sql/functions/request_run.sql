@@ -5,7 +5,7 @@
 -- NOTIFY mvcert_requests (payload: the request id), delivered when the caller commits.
 CREATE FUNCTION audit.request_run(
     p_target    regclass,
-    p_mode      text DEFAULT 'incremental',
+    p_mode      text DEFAULT NULL,
     p_reason    text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -14,7 +14,7 @@ SET search_path TO pg_catalog, pg_temp
 AS $$
 DECLARE
     v_target   text := audit._require_view(p_target);
-    v_mode     text := audit._require_mode(p_mode, ARRAY['incremental', 'atomic', 'certify']);
+    v_mode     text := audit._require_mode(COALESCE(p_mode, audit._default_run_mode(v_target)), ARRAY['incremental', 'atomic', 'certify']);
     v_request  bigint;
     v_queued   bigint;
 BEGIN

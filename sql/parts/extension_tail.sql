@@ -16,6 +16,8 @@ SELECT pg_catalog.pg_extension_config_dump('audit.baseline_capture_item', '');
 SELECT pg_catalog.pg_extension_config_dump('audit.baseline', '');
 SELECT pg_catalog.pg_extension_config_dump('audit.baseline_change', '');
 SELECT pg_catalog.pg_extension_config_dump('audit.baseline_change_change_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('audit.analysis_exemption', '');
+SELECT pg_catalog.pg_extension_config_dump('audit.analysis_exemption_exemption_id_seq', '');
 
 -- refresh: feeds and history retention.
 SELECT pg_catalog.pg_extension_config_dump('audit.feed', '');

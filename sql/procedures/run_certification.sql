@@ -11,23 +11,9 @@ LANGUAGE plpgsql
 -- No SET search_path here: a procedure with a SET clause cannot COMMIT. Every name below is
 -- schema-qualified instead, operators included.
 AS $$
-DECLARE
-    v_outcome  text;
 BEGIN
     PERFORM audit._require_view(p_target);
-    IF audit._pljava_available() THEN
-        -- In this session, through the Java engine. COMMIT before reporting, so the history
-        -- and a FAILED status are kept when the report raises (an atomic run that did not
-        -- certify has already undone its refreshes). An assignment, not EXECUTE or SELECT
-        -- INTO: PL/pgSQL evaluates it as a simple expression, the one way a Java function
-        -- may be called from a procedure that later commits (as a statement, PL/Java's
-        -- snapshot bookkeeping and the procedure's non-atomic execution collide).
-        v_outcome := audit._run_in_database(p_target, 'certify', p_raise);
-        COMMIT;
-        PERFORM audit._report_in_database(v_outcome, p_raise, 'audit.run_certification');
-        RETURN;
-    END IF;
-    CALL audit._request_and_wait(p_target, 'certify', p_raise, p_timeout, 'audit.run_certification');
+    CALL audit._run_and_report(p_target, 'certify', p_raise, p_timeout, 'audit.run_certification');
 END
 $$;
 COMMENT ON PROCEDURE audit.run_certification(regclass, boolean, interval) IS

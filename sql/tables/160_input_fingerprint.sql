@@ -10,7 +10,16 @@ CREATE TABLE audit.input_fingerprint (
     fingerprint     jsonb NOT NULL,
     run_id          bigint,
     step_id         bigint,
-    recorded_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+    recorded_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    -- Rows after the last successful refresh, exact, and what makes the next count cheap: the
+    -- relfilenode and the cumulative inserted+deleted counter the view will have once that
+    -- refresh's statistics are flushed. If both still match, no one changed the view since, and
+    -- a CONCURRENTLY refresh's rows are these plus its own inserts minus its own deletes.
+    rows_after      bigint,
+    rows_relfilenode oid,
+    rows_changes    bigint
 );
+-- by oid: refresh steps and the change-detection trigger find a view's row without its name
+CREATE INDEX input_fingerprint_matview_oid_idx ON audit.input_fingerprint (matview_oid);
 COMMENT ON TABLE audit.input_fingerprint IS
   'Per materialized view: the fingerprint of its inputs at its last successful mvcert refresh (skip-unchanged).';

@@ -8,6 +8,8 @@
 -- audit.change_detection; where false, readers should use the strict gate).
 -- stuck_request: the oldest queued request of the target when it has waited longer than the
 -- target's max_age and no agent is alive to run it (nothing will refresh the target).
+-- live_inputs: relations the target reads through plain views only, whose rows change
+-- without any refresh (audit._live_inputs; NULL when its closure cannot be read now).
 CREATE VIEW audit.health AS
 SELECT t.target,
        CASE WHEN r.target IS NULL THEN 'UNCERTIFIED'
@@ -40,7 +42,8 @@ SELECT t.target,
          WHERE q.target OPERATOR(pg_catalog.=) t.target AND q.status OPERATOR(pg_catalog.=) 'queued'
            AND pg_catalog.now() OPERATOR(pg_catalog.-) q.requested_at OPERATOR(pg_catalog.>) t.max_age
            AND audit._live_agent_count() OPERATOR(pg_catalog.=) 0
-         ORDER BY q.requested_at LIMIT 1) AS stuck_request
+         ORDER BY q.requested_at LIMIT 1) AS stuck_request,
+       audit._health_live_inputs(t.target) AS live_inputs
   FROM audit.target t
   LEFT JOIN audit.registry r ON r.target OPERATOR(pg_catalog.=) t.target
   LEFT JOIN LATERAL (
@@ -53,4 +56,4 @@ SELECT t.target,
                             WHERE o.target OPERATOR(pg_catalog.=) t.target
                               AND o.object OPERATOR(pg_catalog.=) bs.matview))) br ON true;
 COMMENT ON VIEW audit.health IS
-  'Per target: certification status, age, stale flag, whether exports are allowed, and open circuit breakers of its views.';
+  'Per target: certification status, age, stale flag, whether exports are allowed, open circuit breakers of its views, and live inputs (read through plain views only).';

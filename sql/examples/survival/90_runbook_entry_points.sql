@@ -3,18 +3,20 @@
 --   CALL audit.refresh_and_certify_survival_v1(true);
 --   CALL audit.run_t0_cert_survival_v1();
 -- Loaded after the example and the mvcert extension exist. Both commit while an agent works
--- (or run in-database with PL/Java): call them outside a transaction block.
+-- (or run in-database with PL/Java): call them outside a transaction block. The runbook's
+-- procedure refreshes and certifies in one transaction: its wrapper makes an atomic run, so
+-- readers keep the last certified snapshot until the new one is certified.
 
 CREATE OR REPLACE PROCEDURE audit.refresh_and_certify_survival_v1(p_raise boolean DEFAULT true)
 LANGUAGE plpgsql
 -- No SET search_path: a procedure with a SET clause cannot commit; names are qualified.
 AS $$
 BEGIN
-    CALL audit.refresh_and_certify('ml.survival_feature_store_t0_v1_v'::regclass, p_raise);
+    CALL audit.refresh_and_certify('ml.survival_feature_store_t0_v1_v'::regclass, p_raise, 'atomic');
 END
 $$;
 COMMENT ON PROCEDURE audit.refresh_and_certify_survival_v1(boolean) IS
-  'Runbook 001: refreshes and certifies ml.survival_feature_store_t0_v1_v (audit.refresh_and_certify).';
+  'Runbook 001: refreshes and certifies ml.survival_feature_store_t0_v1_v in one atomic run (audit.refresh_and_certify).';
 
 CREATE OR REPLACE PROCEDURE audit.run_t0_cert_survival_v1()
 LANGUAGE plpgsql

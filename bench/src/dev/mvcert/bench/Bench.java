@@ -5,8 +5,14 @@ import dev.mvcert.engine.certify.CertificationResult;
 import dev.mvcert.engine.certify.baseline.DatasetHasher;
 import dev.mvcert.engine.refresh.PlannedView;
 import dev.mvcert.engine.refresh.RefreshPlan;
-import dev.mvcert.engine.refresh.RunOptions;
-import dev.mvcert.engine.refresh.RunResult;
+import dev.mvcert.agent.AgentRuntime;
+import dev.mvcert.agent.config.AgentSettings;
+import dev.mvcert.agent.config.ConnectionSettings;
+import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunResult;
+import dev.mvcert.engine.json.Json;
 import dev.mvcert.local.ExamplePipeline;
 import dev.mvcert.local.LocalCluster;
 import java.io.IOException;
@@ -109,7 +115,8 @@ public final class Bench {
             if (opt.only.contains(4)) gateCost();
             if (opt.only.contains(4)) gateReads();
             if (opt.only.contains(5)) catalogScale();
-            if (opt.only.contains(7)) dataScale();
+            if (opt.only.contains(7)) reportScale();
+            if (opt.only.contains(8)) dataScale();
         } finally {
             cluster.close();
         }
@@ -127,7 +134,7 @@ public final class Bench {
                 lines.stream().filter(l -> l.met != null && l.met).count(),
                 lines.stream().filter(l -> l.met != null).count(), opt.out);
         Files.createDirectories(opt.out.getParent());
-        Files.writeString(opt.out, Json.write(json) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(opt.out, Json.pretty(json) + "\n", StandardCharsets.UTF_8);
     }
 
     // --- 1. legacy pipeline refresh -----------------------------------------------------------
@@ -696,12 +703,12 @@ public final class Bench {
         }
     }
 
-    // --- 7. data size: the feature store at the default scale and --scale-factor times it ------
+    // --- 8. data size: the feature store at the default scale and --scale-factor times it ------
 
     /** How the hash and guarded-read ratios move when the example feature store grows. */
     void dataScale() throws Exception {
         int big = opt.scale * opt.scaleFactor;
-        step("7. data size: the survival example's feature store at scale " + opt.scale + " and " + big);
+        step("8. data size: the survival example's feature store at scale " + opt.scale + " and " + big);
         try (Connection c = connect()) {
             certifiedFeatureStore(c);
         }
@@ -724,15 +731,15 @@ public final class Bench {
         // the feature store is a four-way join of wide rows: the hash's lead over md5 is smaller
         // than on line 3's table; what matters here is that it holds as the data grows
         double held = large.get("md5_over_hash") / small.get("md5_over_hash");
-        add(new Line("7a", "feature store hash vs md5(string_agg), growing data",
+        add(new Line("8a", "feature store hash vs md5(string_agg), growing data",
                 "%.1fx -> %.1fx faster than md5, %.1fx -> %.1fx the count(*) floor; %s".formatted(small.get("md5_over_hash"),
                         large.get("md5_over_hash"), small.get("hash_over_count"), large.get("hash_over_count"), at),
                 held, "x held", ">= 0.90x", held >= 0.90, Map.of("small", small, "large", large)));
-        add(new Line("7b", "guarded read of every row, growing data",
+        add(new Line("8b", "guarded read of every row, growing data",
                 "%+.1f%% -> %+.1f%% over the source (JDBC, every column); %s".formatted(small.get("full_read_pct"),
                         large.get("full_read_pct"), at),
                 large.get("full_read_pct"), "%", "< 1%", large.get("full_read_pct") < 1, Map.of("small", small, "large", large)));
-        add(new Line("7c", "guarded point read, growing data",
+        add(new Line("8c", "guarded point read, growing data",
                 "%.2fx -> %.2fx the source (pgbench, prepared, 1 client); %s".formatted(small.get("point_ratio"),
                         large.get("point_ratio"), at),
                 large.get("point_ratio"), "x", ">= 0.90x", large.get("point_ratio") >= 0.90, Map.of("small", small, "large", large)));
@@ -852,6 +859,35 @@ public final class Bench {
         }
     }
 
+    // --- 7. run report at scale ----------------------------------------------------------------
+
+    /** The run report (mvcert report, GET /report) of a 1,000-view synthetic catalog: read and render, then render alone. */
+    void reportScale() throws Exception {
+        int levels = 10;
+        dev.mvcert.local.SyntheticCatalog catalog = new dev.mvcert.local.SyntheticCatalog(levels, opt.catalogViews / levels, 10);
+        step("7. run report of a " + catalog.views() + "-view synthetic catalog (recorded run history, hostile names)");
+        String reportDb = cluster.createDatabase("bench_report");
+        try (Connection c = cluster.connect(reportDb)) {
+            catalog.create(c);
+            catalog.recordRun(c, false);
+            catalog.recordCertification(c, catalog.recordRun(c, true));
+            c.setAutoCommit(false);
+            List<Double> whole = new ArrayList<>(), render = new ArrayList<>();
+            int bytes = 0;
+            for (int r = 0; r < Math.max(3, opt.reps); r++) {
+                long s = System.nanoTime();
+                bytes = dev.mvcert.agent.report.RunReportPage.of(c, dev.mvcert.local.SyntheticCatalog.TARGET, null).html().length();
+                whole.add((System.nanoTime() - s) / 1e9);
+                dev.mvcert.agent.report.RunReport data = dev.mvcert.agent.report.RunReportReader.read(c, dev.mvcert.local.SyntheticCatalog.TARGET, null);
+                render.add(timed(() -> dev.mvcert.agent.report.RunReportPage.render(data)));
+            }
+            double w = median(whole), rr = median(render);
+            add(new Line("7", "run report of " + catalog.views() + " views (read + render)",
+                    "%.2f s, of which rendering %.3f s; %d KB of HTML, collapsed by schema and level".formatted(w, rr, bytes / 1024),
+                    w, "s", "< 2 s", w < 2, Map.of("report_s", w, "render_s", rr, "html_bytes", bytes, "all_s", whole)));
+        }
+    }
+
     // --- 6. agent footprint -----------------------------------------------------------------
 
     void agentFootprint() throws Exception {
@@ -946,18 +982,18 @@ public final class Bench {
         }
     }
 
-    /** A sequential incremental run through the engine in this JVM (bootstrap, and the fallback without the CLI). */
+    /** A sequential incremental run through the agent's run path in this JVM (bootstrap, and the fallback without the CLI). */
     void engineRun(String target) throws SQLException {
-        try (Connection work = connect(); Connection history = connect()) {
-            work.setAutoCommit(false);
-            RunResult result = new Mvcert(work).withHistory(history)
-                    .refresh(target, RunOptions.defaults().withExecutor("bench"), step -> {
-                        if (step.status() == dev.mvcert.engine.refresh.StepStatus.FAILED) work.rollback();
-                        else work.commit();
-                    });
-            work.commit();
-            if (!"SUCCEEDED".equals(result.status().name())) {
-                throw new IllegalStateException("engine run of " + target + " ended " + result.status() + ": " + result.reason());
+        AgentSettings settings = new AgentSettings();
+        settings.parallel = 1;
+        settings.httpPort = -1;
+        ConnectionSettings connection = ConnectionSettings.resolve(cluster.jdbcUrl(db), cluster.superuser(), null, Map.of(),
+                Path.of(System.getProperty("user.home")));
+        try (AgentRuntime agent = new AgentRuntime(connection, settings, java.util.Set.of())) {
+            RunResult result = agent.executor().run(agent.executor().request(target, "bench").withMode(RunMode.INCREMENTAL),
+                    RunListener.NONE);
+            if (result.outcome() == RunOutcome.REFRESH_FAILED || result.outcome() == RunOutcome.CANCELLED) {
+                throw new IllegalStateException("run of " + target + " ended " + result.outcome().sqlName() + ": " + result.reason());
             }
         }
     }
@@ -1143,7 +1179,7 @@ public final class Bench {
             Path root = Path.of(a.getOrDefault("root", ".")).toAbsolutePath().normalize();
             int scale = Integer.parseInt(a.getOrDefault("scale", "30000"));
             Set<Integer> only = new TreeSet<>();
-            for (String s : a.getOrDefault("only", "1,2,3,4,5,6,7").split(",")) only.add(Integer.parseInt(s.trim()));
+            for (String s : a.getOrDefault("only", "1,2,3,4,5,6,7,8").split(",")) only.add(Integer.parseInt(s.trim()));
             return new Options(scale, Integer.parseInt(a.getOrDefault("reps", "3")),
                     Integer.parseInt(a.getOrDefault("parallel", "2")),
                     Integer.parseInt(a.getOrDefault("chain-rows", "300000")),
@@ -1152,62 +1188,6 @@ public final class Bench {
                     root, Path.of(a.getOrDefault("out", root.resolve("bench/results/latest.json").toString())),
                     Path.of(a.getOrDefault("agent-jar", root.resolve("agent/target/mvcert.jar").toString())), only,
                     Integer.parseInt(a.getOrDefault("pgbench-seconds", "3")), Integer.parseInt(a.getOrDefault("scale-factor", "10")));
-        }
-    }
-
-    /** Minimal JSON writer for the results file (maps, lists, strings, numbers, booleans, null). */
-    static final class Json {
-        static String write(Object o) {
-            StringBuilder b = new StringBuilder();
-            write(o, b, "");
-            return b.toString();
-        }
-
-        private static void write(Object o, StringBuilder b, String indent) {
-            if (o == null) {
-                b.append("null");
-            } else if (o instanceof Map<?, ?> m) {
-                b.append("{");
-                String in = indent + "  ";
-                boolean first = true;
-                for (Map.Entry<?, ?> e : m.entrySet()) {
-                    b.append(first ? "\n" : ",\n").append(in);
-                    first = false;
-                    string(String.valueOf(e.getKey()), b);
-                    b.append(": ");
-                    write(e.getValue(), b, in);
-                }
-                b.append(first ? "}" : "\n" + indent + "}");
-            } else if (o instanceof List<?> l) {
-                b.append("[");
-                for (int i = 0; i < l.size(); i++) {
-                    b.append(i == 0 ? "" : ", ");
-                    write(l.get(i), b, indent);
-                }
-                b.append("]");
-            } else if (o instanceof Double d) {
-                b.append(d.isNaN() || d.isInfinite() ? "null" : String.valueOf(round(d, 4)));
-            } else if (o instanceof Number || o instanceof Boolean) {
-                b.append(o);
-            } else {
-                string(o.toString(), b);
-            }
-        }
-
-        private static void string(String s, StringBuilder b) {
-            b.append('"');
-            for (char ch : s.toCharArray()) {
-                switch (ch) {
-                    case '"' -> b.append("\\\"");
-                    case '\\' -> b.append("\\\\");
-                    case '\n' -> b.append("\\n");
-                    default -> {
-                        if (ch < 0x20) b.append(String.format("\\u%04x", (int) ch));
-                        else b.append(ch);
-                    }
-                }
-            }
-            b.append('"');
         }
     }
 }

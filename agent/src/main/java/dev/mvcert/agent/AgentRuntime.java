@@ -8,6 +8,7 @@ import dev.mvcert.agent.metrics.AgentMetrics;
 import dev.mvcert.agent.metrics.DatabaseState;
 import dev.mvcert.agent.run.RetryPolicy;
 import dev.mvcert.agent.run.RunExecutor;
+import dev.mvcert.agent.run.Stopping;
 import java.net.InetAddress;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The parts one agent process is made of, wired once: the connection pool, metrics, the
- * /metrics and /health server (when a port is set) and the run executor. Closing it stops
+ * /metrics, /health and /report server (when a port is set) and the run executor. Closing it stops
  * them in reverse order.
  */
 public final class AgentRuntime implements AutoCloseable {
@@ -27,6 +28,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final AgentMetrics metrics = new AgentMetrics();
     private final AgentHttpServer http;
     private final RunExecutor executor;
+    private final Stopping stopping = new Stopping();
     private final String name;
 
     public AgentRuntime(ConnectionSettings connection, AgentSettings settings, Set<String> ownedTargets) {
@@ -36,16 +38,17 @@ public final class AgentRuntime implements AutoCloseable {
         AgentHttpServer server = null;
         try {
             if (settings.httpPort >= 0) {
-                DatabaseState state = new DatabaseState(database, ownedTargets);
-                server = AgentHttpServer.start(settings.httpPort, metrics, state::read);
-                log.info("metrics at http://localhost:{}/metrics, health at http://localhost:{}/health", server.port(), server.port());
+                DatabaseState state = new DatabaseState(database, ownedTargets, settings.lease());
+                server = AgentHttpServer.start(settings.httpPort, metrics, state::read, database);
+                log.info("metrics at http://localhost:{}/metrics, health at http://localhost:{}/health, run reports at "
+                        + "http://localhost:{}/report?target=VIEW", server.port(), server.port(), server.port());
             }
         } catch (RuntimeException e) {
             database.close();
             throw e;
         }
         this.http = server;
-        this.executor = new RunExecutor(database, settings, metrics, RetryPolicy.of(settings), "agent:" + name);
+        this.executor = new RunExecutor(database, settings, metrics, RetryPolicy.of(settings), "agent:" + name, stopping);
     }
 
     /** host:pid, unique among live agents on a network. */
@@ -76,6 +79,8 @@ public final class AgentRuntime implements AutoCloseable {
     public Database database() { return database; }
     public AgentMetrics metrics() { return metrics; }
     public RunExecutor executor() { return executor; }
+    /** The agent's stop signal: set by SIGTERM (GracefulShutdown) or the queue worker's stop. */
+    public Stopping stopping() { return stopping; }
 
     /** The HTTP port, or -1 when the server is off. */
     public int httpPort() {

@@ -100,7 +100,8 @@ class ClosureIT {
         for (String call : List.of("SELECT * FROM audit.closure('cyc.top')", "SELECT * FROM audit.refresh_plan('cyc.top')")) {
             SQLException e = error(db, call);
             assertEquals("42P19", e.getSQLState(), call);
-            assertTrue(e.getMessage().contains(": cyc.b -> cyc.a -> cyc.b"), e.getMessage());
+            assertTrue(e.getMessage().contains(": cyc.b -> cyc.a -> cyc.b (cyc.b -> cyc.a: materialized view reads "
+                    + "materialized view; cyc.a -> cyc.b: declared dependency)"), e.getMessage());
             assertTrue(e.getMessage().contains("Declared edges on the cycle: cyc.a -> cyc.b"), e.getMessage());
         }
         db.execute("DELETE FROM audit.declared_dependency WHERE dependent = 'cyc.a'");
@@ -116,7 +117,101 @@ class ClosureIT {
 
         SQLException e = error(db, "SELECT * FROM audit.closure('fcyc.v')");
         assertEquals("42P19", e.getSQLState());
-        assertTrue(e.getMessage().contains("fcyc.v -> fcyc.f() -> fcyc.v"), e.getMessage());
+        assertTrue(e.getMessage().contains("fcyc.v -> fcyc.f() -> fcyc.v (fcyc.v -> fcyc.f(): view calls function; "
+                + "fcyc.f() -> fcyc.v: function body reads view)"), e.getMessage());
+    }
+
+    @Test
+    void aCycleBetweenTwoViewsThroughAFunctionNamesEachEdgeForWhatItIs(TestDatabase db) throws SQLException {
+        // a reads b, b calls f, and f's body reads a: nothing is declared, and no function body reads a view that calls it
+        db.execute("CREATE SCHEMA vcyc");
+        db.execute("CREATE FUNCTION vcyc.f() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT 1::bigint; END");
+        db.execute("CREATE VIEW vcyc.b AS SELECT vcyc.f() AS n");
+        db.execute("CREATE VIEW vcyc.a AS SELECT n FROM vcyc.b");
+        db.execute("CREATE OR REPLACE FUNCTION vcyc.f() RETURNS bigint LANGUAGE sql STABLE "
+                + "BEGIN ATOMIC SELECT count(*) FROM vcyc.a; END");
+
+        SQLException e = error(db, "SELECT * FROM audit.closure('vcyc.a')");
+
+        assertEquals("42P19", e.getSQLState());
+        assertTrue(e.getMessage().contains("dependency cycle in the closure of vcyc.a: vcyc.a -> vcyc.b -> vcyc.f() -> vcyc.a "
+                + "(vcyc.a -> vcyc.b: view reads view; vcyc.b -> vcyc.f(): view calls function; "
+                + "vcyc.f() -> vcyc.a: function body reads view)"), e.getMessage());
+        assertTrue(e.getMessage().contains("every edge of the cycle is recorded by PostgreSQL"), e.getMessage());
+    }
+
+    /** One row of audit.closure with its untracked flag. */
+    record Input(String relation, String kind, int depth, String parent, boolean untracked) {}
+
+    @Test
+    void systemCatalogsAndViewsTheStoredQueryReadsAreListedAsUntrackedLeaves(TestDatabase db) throws SQLException {
+        // pg_depend records none of the pinned catalogs (pg_class, pg_namespace), and the views
+        // of pg_catalog and information_schema used to be expanded as if they were the user's
+        db.execute("""
+                CREATE SCHEMA sys;
+                CREATE TABLE sys.own (relname name);
+                CREATE VIEW sys.classes AS SELECT c.relname FROM pg_catalog.pg_class c JOIN sys.own o USING (relname);
+                CREATE VIEW sys.settings AS SELECT name FROM pg_catalog.pg_settings;
+                CREATE VIEW sys.tables AS SELECT table_name FROM information_schema.tables;
+                CREATE VIEW sys.sessions AS
+                    SELECT pid FROM pg_catalog.pg_stat_activity WHERE pid IN (SELECT oid::int FROM pg_catalog.pg_namespace);
+                """);
+        db.execute("CREATE FUNCTION sys.schema_count() RETURNS bigint LANGUAGE sql STABLE "
+                + "BEGIN ATOMIC SELECT count(*) FROM pg_catalog.pg_namespace; END");
+        db.execute("""
+                CREATE MATERIALIZED VIEW sys.snapshot AS
+                SELECT s.relname, sys.schema_count() AS schemas FROM sys.classes s, sys.settings, sys.tables, sys.sessions
+                """);
+
+        assertEquals(List.of(
+                        new Input("sys.snapshot", "materialized view", 0, null, false),
+                        new Input("sys.classes", "view", 1, "sys.snapshot", false),
+                        new Input("sys.schema_count()", "function", 1, "sys.snapshot", false),
+                        new Input("sys.sessions", "view", 1, "sys.snapshot", false),
+                        new Input("sys.settings", "view", 1, "sys.snapshot", false),
+                        new Input("sys.tables", "view", 1, "sys.snapshot", false),
+                        new Input("information_schema.tables", "view", 2, "sys.tables", true),
+                        new Input("pg_catalog.pg_class", "table", 2, "sys.classes", true),
+                        new Input("pg_catalog.pg_namespace", "table", 2, "sys.schema_count()", true),
+                        new Input("pg_catalog.pg_settings", "view", 2, "sys.settings", true),
+                        new Input("pg_catalog.pg_stat_activity", "view", 2, "sys.sessions", true),
+                        new Input("sys.own", "table", 2, "sys.classes", false)),
+                inputs(db, "sys.snapshot"),
+                "each system relation once, at its shortest depth, and nothing below the system views");
+        assertEquals(List.of(
+                        new Input("sys.sessions", "view", 0, null, false),
+                        new Input("pg_catalog.pg_namespace", "table", 1, "sys.sessions", true),
+                        new Input("pg_catalog.pg_stat_activity", "view", 1, "sys.sessions", true)),
+                inputs(db, "sys.sessions"), "a catalog read in a subquery counts too");
+    }
+
+    @Test
+    void systemViewsAreNotTargets(TestDatabase db) throws SQLException {
+        for (String view : List.of("pg_catalog.pg_stat_activity", "information_schema.tables", "pg_catalog.pg_settings")) {
+            for (String call : List.of("SELECT * FROM audit.closure('%s')", "SELECT * FROM audit.refresh_plan('%s')",
+                    "SELECT audit.register_target('%s')")) {
+                SQLException e = error(db, call.formatted(view));
+                assertEquals("42809", e.getSQLState(), call.formatted(view));
+                assertTrue(e.getMessage().contains("target " + view + " is a system view"), e.getMessage());
+            }
+        }
+        assertEquals(0L, db.queryValue(Long.class,
+                "SELECT count(*) FROM audit.target WHERE target LIKE 'pg\\_catalog.%' OR target LIKE 'information\\_schema.%'"));
+    }
+
+    static List<Input> inputs(TestDatabase db, String target) throws SQLException {
+        List<Input> rows = new ArrayList<>();
+        try (Connection c = db.connect();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT relation, kind, depth, parent, untracked FROM audit.closure(?::regclass) ORDER BY depth, relation")) {
+            ps.setString(1, target);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new Input(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getBoolean(5)));
+                }
+            }
+        }
+        return rows;
     }
 
     @Test

@@ -47,7 +47,9 @@ class DeclaredDependencyIT {
         SQLException e = ClosureIT.error(db, "SELECT audit.declare_dependency('dd.a', 'dd.c', 'would loop')");
 
         assertEquals("42P19", e.getSQLState());
-        assertTrue(e.getMessage().contains("dd.a -> dd.c -> dd.b -> dd.a"), e.getMessage());
+        assertTrue(e.getMessage().contains("dd.a -> dd.c -> dd.b -> dd.a (dd.a -> dd.c: declared dependency; "
+                + "dd.c -> dd.b: view reads materialized view; dd.b -> dd.a: materialized view reads materialized view)"),
+                e.getMessage());
         assertEquals(0L, db.queryValue(Long.class, "SELECT count(*) FROM audit.declared_dependency WHERE depends_on = 'dd.c'"));
     }
 
@@ -63,6 +65,33 @@ class DeclaredDependencyIT {
         SQLException self = ClosureIT.error(db, "SELECT audit.declare_dependency('dd.a', 'dd.a')");
         assertEquals("22023", self.getSQLState());
         assertEquals("22004", ClosureIT.error(db, "SELECT audit.undeclare_dependency('dd.a', NULL)").getSQLState());
+    }
+
+    @Test
+    void aSystemViewMayBeDeclaredAsReadAndIsListedUntrackedButCannotDeclareAnything(TestDatabase db) throws SQLException {
+        db.execute("SELECT audit.declare_dependency('dd.b', 'pg_catalog.pg_stat_activity', 'reads sessions in a function')");
+
+        assertEquals(List.of("pg_catalog.pg_stat_activity view declared true"), db.queryColumn("""
+                SELECT relation || ' ' || kind || ' ' || via || ' ' || untracked FROM audit.closure('dd.c')
+                 WHERE relation LIKE 'pg\\_catalog.%'"""));
+        SQLException e = ClosureIT.error(db, "SELECT audit.declare_dependency('pg_catalog.pg_stat_activity', 'dd.a')");
+        assertEquals("42809", e.getSQLState());
+        assertTrue(e.getMessage().contains("dependent pg_catalog.pg_stat_activity is a system view"), e.getMessage());
+        db.execute("SELECT audit.undeclare_dependency('dd.b', 'pg_catalog.pg_stat_activity')");
+    }
+
+    @Test
+    void aTableDeclaredForAPlainViewIsALiveInputOfItsTargets(TestDatabase db) throws SQLException {
+        assertEquals(List.of(), db.queryColumn("SELECT relation FROM audit._live_inputs('dd.c')"));
+
+        db.execute("SELECT audit.declare_dependency('dd.c', 'dd.prices', 'reads prices in a function')");
+
+        assertEquals(List.of("dd.prices (table, read by dd.c)"),
+                db.queryColumn("SELECT description FROM audit._live_inputs('dd.c')"));
+        assertTrue(db.queryValue(String.class, "SELECT warning FROM audit.refresh_plan('dd.c') ORDER BY step DESC LIMIT 1")
+                .contains("live inputs of dd.c (read through plain views only, no materialized view in between): "
+                        + "dd.prices (table, read by dd.c)"));
+        db.execute("SELECT audit.undeclare_dependency('dd.c', 'dd.prices')");
     }
 
     @Test

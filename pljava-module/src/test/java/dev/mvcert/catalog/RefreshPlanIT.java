@@ -1,6 +1,7 @@
 package dev.mvcert.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -82,6 +84,74 @@ class RefreshPlanIT {
         assertTrue(plan.get("shapes.expression").warning().contains("it indexes expressions"));
         assertMode(plan.get("shapes.covering"), "concurrently", "concurrently", "shapes.covering_id");
         assertPlanMatchesServer(db, plan.values());
+    }
+
+    @Test
+    void aUniqueIndexWhosePredicateFoldsToTrueServesConcurrentlyExactlyWhenTheServerSaysSo(TestDatabase db)
+            throws SQLException {
+        // the server folds the WHERE clause (eval_const_expressions) before deciding: TRUE counts as none
+        db.execute("""
+                CREATE SCHEMA folds;
+                CREATE TABLE folds.src (id int PRIMARY KEY);
+                INSERT INTO folds.src SELECT generate_series(1, 20);
+                CREATE FUNCTION folds.yes() RETURNS boolean LANGUAGE sql IMMUTABLE RETURN true;
+                CREATE FUNCTION folds.yes_plpgsql() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN true; END $$;
+                CREATE FUNCTION folds.no() RETURNS boolean LANGUAGE sql IMMUTABLE RETURN false;
+                CREATE FUNCTION folds.inlined_later() RETURNS boolean LANGUAGE sql IMMUTABLE RETURN true;
+                CREATE FUNCTION folds.stable_later() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN true; END $$;
+                """);
+        Map<String, String> predicates = new LinkedHashMap<>();
+        predicates.put("two_gt_one", "2 > 1");                          // folds to TRUE
+        predicates.put("immutable_sql", "folds.yes()");                 // inlined, TRUE
+        predicates.put("immutable_plpgsql", "folds.yes_plpgsql()");     // evaluated at planning, TRUE
+        predicates.put("and_of_trues", "1 = 1 AND folds.yes()");        // TRUE
+        predicates.put("one_gt_two", "1 > 2");                          // FALSE
+        predicates.put("immutable_false", "folds.no()");                // FALSE
+        predicates.put("null_predicate", "NULL::boolean");              // NULL is not TRUE
+        predicates.put("sql_made_stable", "folds.inlined_later()");     // STABLE now, but a SQL body the server inlines: TRUE
+        predicates.put("plpgsql_made_stable", "folds.stable_later()");  // STABLE now: not folded, stays partial
+        predicates.put("on_a_column", "id > 0");                        // a real partial index
+        StringBuilder ddl = new StringBuilder();
+        for (Map.Entry<String, String> p : predicates.entrySet()) {
+            ddl.append("CREATE MATERIALIZED VIEW folds.%1$s AS SELECT id FROM folds.src;\n".formatted(p.getKey()))
+               .append("CREATE UNIQUE INDEX %1$s_id ON folds.%1$s (id) WHERE %2$s;\n".formatted(p.getKey(), p.getValue()));
+        }
+        ddl.append("ALTER FUNCTION folds.inlined_later() STABLE;\nALTER FUNCTION folds.stable_later() STABLE;\n")
+           .append("CREATE VIEW folds.top AS SELECT 1 FROM ")
+           .append(String.join(", ", predicates.keySet().stream().map(k -> "folds." + k).toList()));
+        db.execute(ddl.toString());
+
+        Map<String, Step> plan = byName(plan(db, "folds.top"));
+
+        for (String usable : List.of("two_gt_one", "immutable_sql", "immutable_plpgsql", "and_of_trues", "sql_made_stable")) {
+            assertMode(plan.get("folds." + usable), "concurrently", "concurrently", "folds." + usable + "_id");
+        }
+        for (String partial : List.of("one_gt_two", "immutable_false", "null_predicate", "plpgsql_made_stable", "on_a_column")) {
+            assertMode(plan.get("folds." + partial), "plain", "plain:no_unique_index", null);
+            assertTrue(plan.get("folds." + partial).warning().contains("it is partial"), plan.get("folds." + partial).warning());
+        }
+        assertPlanMatchesServer(db, plan.values());
+    }
+
+    @Test
+    void aPredicateThatFailsToFoldIsNotPlannedConcurrentlyAndNothingElseRuns(TestDatabase db) throws SQLException {
+        db.execute("""
+                CREATE SCHEMA fails;
+                CREATE TABLE fails.src (id int PRIMARY KEY);
+                INSERT INTO fails.src SELECT generate_series(1, 5);
+                CREATE TABLE fails.calls (n int);
+                CREATE FUNCTION fails.ok() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN true; END $$;
+                CREATE MATERIALIZED VIEW fails.mv AS SELECT id FROM fails.src;
+                CREATE UNIQUE INDEX mv_id ON fails.mv (id) WHERE fails.ok();
+                CREATE OR REPLACE FUNCTION fails.ok() RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+                    AS $$ BEGIN RAISE EXCEPTION 'predicate evaluation failed'; END $$;
+                """);
+
+        assertMode(plan(db, "fails.mv").get(0), "plain", "plain:no_unique_index", null);
+        // the server's own folding fails the same way, so CONCURRENTLY is not possible either
+        SQLException server = ClosureIT.error(db, "REFRESH MATERIALIZED VIEW CONCURRENTLY fails.mv");
+        assertEquals("P0001", server.getSQLState());
+        assertTrue(server.getMessage().contains("predicate evaluation failed"), server.getMessage());
     }
 
     @Test
@@ -218,6 +288,45 @@ class RefreshPlanIT {
     }
 
     @Test
+    void tablesReadThroughPlainViewsOnlyAreWarnedAboutOnTheLastStepBecauseNoRefreshPinsThem(TestDatabase db)
+            throws SQLException {
+        db.execute("""
+                CREATE SCHEMA live;
+                CREATE TABLE live.prices (id int PRIMARY KEY, price int);
+                CREATE TABLE live.fx (day date PRIMARY KEY, rate numeric);
+                CREATE TABLE live.snapshotted (id int PRIMARY KEY);
+                INSERT INTO live.prices VALUES (1, 10);
+                INSERT INTO live.snapshotted VALUES (1);
+                CREATE MATERIALIZED VIEW live.ids AS SELECT id FROM live.snapshotted;
+                CREATE UNIQUE INDEX ids_id ON live.ids (id);
+                CREATE MATERIALIZED VIEW live.ids2 AS SELECT id FROM live.ids;
+                CREATE VIEW live.priced AS SELECT p.id, p.price FROM live.prices p JOIN live.ids USING (id);
+                CREATE VIEW live.top AS SELECT priced.id, priced.price, (SELECT max(rate) FROM live.fx) AS rate
+                                          FROM live.priced JOIN live.ids2 USING (id);
+                ANALYZE live.ids;
+                """);
+
+        List<Step> plan = plan(db, "live.top");
+
+        assertEquals(List.of("live.ids", "live.ids2"), plan.stream().map(Step::matview).toList());
+        assertNull(plan.get(0).warning(), "only the last step carries it");
+        String warning = plan.get(1).warning();
+        assertTrue(warning.contains("live inputs of live.top (read through plain views only, no materialized view in between): "
+                + "live.fx (table, read by live.top); live.prices (table, read by live.priced)."), warning);
+        assertTrue(warning.contains("Their rows change without any refresh"), warning);
+        assertFalse(warning.contains("live.snapshotted"), "read through live.ids, a snapshot: " + warning);
+        // what the warning says: a reader of the target sees a new price with nothing refreshed
+        db.execute("UPDATE live.prices SET price = 11 WHERE id = 1");
+        assertEquals(11, db.queryValue(Integer.class, "SELECT price FROM live.top WHERE id = 1"));
+
+        assertNull(plan(db, "live.ids2").get(1).warning(), "a materialized view target has no live inputs");
+        db.execute("CREATE OR REPLACE VIEW live.priced AS SELECT id, 0 AS price FROM live.ids");
+        db.execute("CREATE OR REPLACE VIEW live.top AS SELECT priced.id, priced.price, 0::numeric AS rate "
+                + "FROM live.priced JOIN live.ids2 USING (id)");
+        assertNull(plan(db, "live.top").get(1).warning(), "no live input left");
+    }
+
+    @Test
     void aPlainViewWithoutMatviewsBelowHasAnEmptyPlan(TestDatabase db) throws SQLException {
         db.execute("""
                 CREATE SCHEMA flat;
@@ -227,21 +336,30 @@ class RefreshPlanIT {
         assertEquals(List.of(), plan(db, "flat.v"));
     }
 
-    /** Every row's mode agrees with what REFRESH ... CONCURRENTLY does (tried, then rolled back). */
+    /**
+     * Every row's mode agrees with what REFRESH ... CONCURRENTLY does (tried, then rolled back),
+     * and a refusal is the one the reason predicts: 0A000 for an unpopulated view, 55000 when no
+     * usable unique index exists.
+     */
     private static void assertPlanMatchesServer(TestDatabase db, Iterable<Step> plan) throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             for (Step step : plan) {
-                boolean accepted;
+                String refusal = null;
                 s.execute("SAVEPOINT try_refresh");
                 try {
                     s.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY " + step.matview());
-                    accepted = true;
                 } catch (SQLException e) {
-                    accepted = false;
+                    refusal = e.getSQLState() + " " + e.getMessage();
                 }
                 s.execute("ROLLBACK TO SAVEPOINT try_refresh");
-                assertEquals(step.mode().equals("concurrently"), accepted, step.matview() + " planned " + step.reason());
+                String expected = switch (step.reason()) {
+                    case "concurrently" -> null;
+                    case "plain:unpopulated" -> "0A000";
+                    default -> "55000";
+                };
+                assertEquals(expected, refusal == null ? null : refusal.substring(0, 5),
+                        step.matview() + " planned " + step.reason() + ", the server answered " + refusal);
             }
             c.rollback();
         }

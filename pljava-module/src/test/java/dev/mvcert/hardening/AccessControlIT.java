@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.mvcert.engine.Mvcert;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunRequest;
+import dev.mvcert.engine.run.RunResult;
+import dev.mvcert.testing.CommitPerStep;
 import dev.mvcert.engine.certify.CertificationResult;
 import dev.mvcert.engine.certify.CertificationStatus;
-import dev.mvcert.engine.refresh.RunMode;
-import dev.mvcert.engine.refresh.RunOptions;
-import dev.mvcert.engine.refresh.RunResult;
-import dev.mvcert.engine.refresh.RunStatus;
-import dev.mvcert.engine.refresh.StepStatus;
 import dev.mvcert.testing.PostgresExtension;
 import dev.mvcert.testing.TestDatabase;
 import java.sql.Connection;
@@ -175,6 +175,9 @@ class AccessControlIT {
             denied(s, "SELECT audit.set_breaker_policy(NULL, 1)");
             denied(s, "SELECT audit.create_guarded_view('acl.features_v', 'acl.op_guarded_v', interval '1 day')");
             denied(s, "SELECT * FROM audit.claim_request('operator-pretending')");
+            denied(s, "SELECT audit.exempt_function('pg_catalog.lower(text)', 'operator exempts')");
+            denied(s, "INSERT INTO audit.analysis_exemption (function_identity, body_hash, exempted_by, exempted_at, note)"
+                    + " VALUES ('x', 'y', 'z', now(), 'forged')");
         }
         assertEquals(null, db.queryValue(String.class, "SELECT accepted_by FROM audit.baseline_capture WHERE capture_id = ?", capture));
     }
@@ -193,6 +196,8 @@ class AccessControlIT {
             allowed(s, "SELECT audit.set_breaker_policy('acl.base_mv', 5, interval '1 minute')");
             allowed(s, "SELECT audit.accept_baseline(" + capture + ", 'reviewed by admin')");
             allowed(s, "SELECT audit.request_run('acl.other_v')");
+            allowed(s, "SELECT audit.exempt_function('pg_catalog.upper(text)', 'reviewed by admin')");
+            allowed(s, "SELECT audit.revoke_exemption('pg_catalog.upper(text)')");
         }
         assertEquals("hard_admin", db.queryValue(String.class, "SELECT accepted_by FROM audit.baseline_capture WHERE capture_id = ?", capture));
     }
@@ -299,7 +304,7 @@ class AccessControlIT {
                     "SELECT audit.request_run('acl.other_v', 'atomic', 'trap')",
                     "SELECT audit.agent_heartbeat('trap-agent', 'h', 1, 'v')",
                     "SELECT * FROM audit.claim_request('trap-agent')",
-                    "SELECT audit.complete_request(request_id, 'done', NULL, 'trap', false) FROM audit.run_request WHERE claimed_by = 'trap-agent' AND status = 'claimed'",
+                    "SELECT audit.complete_request(request_id, 'trap') FROM audit.run_request WHERE claimed_by = 'trap-agent' AND status = 'claimed'",
                     "SELECT audit.breaker_permit('acl.base_mv')",
                     "SELECT audit.breaker_record('acl.base_mv', false, 'trap')",
                     "SELECT audit.reset_breaker('acl.base_mv')",
@@ -307,6 +312,8 @@ class AccessControlIT {
                     "SELECT audit.reap_abandoned()",
                     "SELECT audit.agent_stopped('trap-agent')",
                     "SELECT audit.mark_stale('acl.other_v', 'trap')",
+                    "SELECT audit.exempt_function('pg_catalog.lower(text)', 'trap')",
+                    "SELECT audit.revoke_exemption('pg_catalog.lower(text)')",
                     "SELECT * FROM audit.closure('acl.features_v')",
                     "SELECT * FROM audit.refresh_plan('acl.features_v')")) {
                 allowed(s, call);
@@ -317,7 +324,7 @@ class AccessControlIT {
                 long run = rs.getLong(1);
                 allowed(s, "SELECT audit.heartbeat(" + run + ")");
                 allowed(s, "SELECT audit.finish_step(audit.begin_step(" + run + ", 'acl.base_mv'), 'failed', p_sqlstate => '53100', p_error_message => 'disk full')");
-                allowed(s, "SELECT audit.finish_run(" + run + ", 'failed', 'trap')");
+                allowed(s, "SELECT audit.finish_run(" + run + ", 'refresh_failed', 'trap')");
             }
             SQLException noAgent = assertThrows(SQLException.class, () -> s.execute("CALL audit.run_certification('acl.features_v')"));
             assertTrue(noAgent.getMessage().contains("no mvcert agent"), noAgent.getMessage());
@@ -338,22 +345,13 @@ class AccessControlIT {
                 assertTrue(!rs.getBoolean(1), "the agent login must not be a superuser");
             }
             work.setAutoCommit(false);
-            Mvcert engine = new Mvcert(work).withHistory(history).withCertification();
             // incremental: each step committed by the caller, then certification
-            RunResult incremental = engine.refresh(TARGET, RunOptions.defaults().withForce(true).withExecutor("agent:acl"),
-                    step -> {
-                        if (step.status() == StepStatus.FAILED) {
-                            work.rollback();
-                        } else {
-                            work.commit();
-                        }
-                    });
-            assertEquals(RunStatus.SUCCEEDED, incremental.status(), incremental.toString());
-            CertificationResult result = engine.certify(TARGET, incremental.runId(), history);
-            work.commit();
-            assertEquals(CertificationStatus.CERTIFIED, result.status(), result.toString());
+            RunResult incremental = Mvcert.runs(new CommitPerStep(work, history))
+                    .run(RunRequest.of(TARGET).withMode(RunMode.INCREMENTAL).withForce(true).withExecutor("agent:acl"));
+            assertEquals(RunOutcome.CERTIFIED, incremental.outcome(), incremental.toString());
+            assertEquals(CertificationStatus.CERTIFIED, incremental.certification().status(), incremental.toString());
             // atomic: refresh + certification in one transaction, published by the caller's commit
-            RunResult atomic = engine.refresh(TARGET, RunOptions.defaults().withMode(RunMode.ATOMIC).withForce(true), step -> { });
+            RunResult atomic = new Mvcert(work).withHistory(history).run(RunRequest.of(TARGET).withMode(RunMode.ATOMIC).withForce(true));
             assertTrue(atomic.publish(), atomic.toString());
             work.commit();
             assertEquals(List.of("SUCCEEDED"), incremental.steps().stream().map(st -> st.status().name()).distinct().toList());
@@ -371,7 +369,7 @@ class AccessControlIT {
         }
         assertEquals("CERTIFIED", db.queryValue(String.class, "SELECT status FROM audit.registry WHERE target = ?", TARGET));
         assertEquals(2L, db.queryValue(Long.class,
-                "SELECT count(*) FROM audit.run WHERE target = ? AND requested_by = 'hard_agent' AND status = 'succeeded'", TARGET));
+                "SELECT count(*) FROM audit.run WHERE target = ? AND requested_by = 'hard_agent' AND status = 'certified'", TARGET));
         // without the owner's role the same refresh is refused: that membership is what the set-up needs
         try (Connection c = as(db, "hard_agent_only"); Statement s = c.createStatement()) {
             SQLException notOwner = assertThrows(SQLException.class, () -> s.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY acl.base_mv"));

@@ -81,16 +81,31 @@ class BadInputIT {
                 c("register_target: a sequence", "SELECT audit.register_target('bad.seq')", "42809", "bad.seq"),
                 c("register_target: an index", "SELECT audit.register_target('bad.base_mv_id')", "42809", "bad.base_mv_id"),
                 c("register_target: NULL", "SELECT audit.register_target(NULL)", "22004", "target must not be NULL"),
+                c("register_target: a system view", "SELECT audit.register_target('pg_catalog.pg_stat_activity')", "42809", "pg_catalog.pg_stat_activity is a system view"),
+                c("register_target: an information_schema view", "SELECT audit.register_target('information_schema.tables')", "42809", "information_schema.tables is a system view"),
+                c("register_target: a catalog table", "SELECT audit.register_target('pg_catalog.pg_class')", "42809", "pg_catalog.pg_class is a table"),
+                c("target as text: empty", "SELECT audit._require_view('')", "42602", "target \"\" is not a name: it is empty"),
+                c("target as text: blank", "SELECT audit._require_view(' \t ')", "42602", "target \" \t \" is not a name: it is blank"),
+                c("target as text: SQL fragment", "SELECT audit._require_view('bad.features_v; DROP TABLE bad.victim')", "42602", "\"bad.features_v; DROP TABLE bad.victim\""),
+                c("target as text: unknown schema", "SELECT audit._require_view('nope.nothing')", "3F000", "\"nope.nothing\""),
+                c("target as text: unknown view", "SELECT audit._require_view('bad.no_such_v')", "42P01", "\"bad.no_such_v\" does not exist"),
+                c("target as text: a system view", "SELECT audit._require_view('pg_catalog.pg_settings')", "42809", "pg_catalog.pg_settings is a system view"),
                 c("register_target: negative max_age", "SELECT audit.register_target('bad.features_v', p_max_age => interval '-5 minutes')", "22023", "-00:05:00"),
                 c("register_target: negative statement_timeout", "SELECT audit.register_target('bad.features_v', p_statement_timeout => interval '-1 second')", "22023", "-00:00:01"),
                 c("register_target: statement_timeout beyond what PostgreSQL can set", "SELECT audit.register_target('bad.features_v', p_statement_timeout => interval '100 years')", "22023", "100 years"),
                 c("register_target: lock_timeout beyond what PostgreSQL can set", "SELECT audit.register_target('bad.features_v', p_lock_timeout => interval '30 days')", "22023", "30 days"),
                 c("register_target: day column that is a SQL fragment", "SELECT audit.register_target('bad.features_v', p_day_column => 'day; DROP TABLE bad.victim')", "42703", "day; DROP TABLE bad.victim"),
                 c("declare_dependency: cycle", "SELECT audit.declare_dependency('bad.base_mv', 'bad.features_v')", "42P19", "bad.base_mv -> bad.features_v"),
+                c("declare_dependency: cycle names what each edge is", "SELECT audit.declare_dependency('bad.base_mv', 'bad.features_v')", "42P19",
+                        "(bad.base_mv -> bad.features_v: declared dependency; bad.features_v -> bad.base_mv: view reads materialized view)"),
+                c("declare_dependency: a system view as dependent", "SELECT audit.declare_dependency('pg_catalog.pg_stat_activity', 'bad.base')", "42809",
+                        "dependent pg_catalog.pg_stat_activity is a system view"),
                 c("declare_dependency: on itself", "SELECT audit.declare_dependency('bad.features_v', 'bad.features_v')", "22023", "bad.features_v"),
                 c("declare_dependency: NULL depends_on", "SELECT audit.declare_dependency('bad.features_v', NULL)", "22004", "depends_on"),
                 c("undeclare_dependency: dropped oid", "SELECT audit.undeclare_dependency('bad.features_v', 987654321::oid::regclass)", "42P01", "987654321"),
                 c("closure: NULL", "SELECT * FROM audit.closure(NULL)", "22004", "target"),
+                c("closure: a system view", "SELECT * FROM audit.closure('information_schema.columns')", "42809", "information_schema.columns is a system view"),
+                c("refresh_plan: a system view", "SELECT * FROM audit.refresh_plan('pg_catalog.pg_stat_activity')", "42809", "pg_catalog.pg_stat_activity is a system view"),
                 c("refresh_plan: a table", "SELECT * FROM audit.refresh_plan('bad.base')", "42809", "bad.base"),
                 c("in_maintenance_window: a sequence", "SELECT audit.in_maintenance_window('bad.seq')", "42809", "bad.seq"),
                 c("feed_problems: a table", "SELECT * FROM audit.feed_problems('bad.base')", "42809", "bad.base"),
@@ -116,6 +131,12 @@ class BadInputIT {
                 c("accept_baseline: accepting a capture twice", "SELECT audit.accept_baseline({accepted_capture}, 'again')", "55000", "{accepted_capture}"),
                 c("accept_baseline: unknown capture", "SELECT audit.accept_baseline(987654321, 'reviewed')", "P0002", "987654321"),
                 c("accept_baseline: blank note", "SELECT audit.accept_baseline({open_capture}, '   ')", "22023", "needs a note"),
+                // analysis exemptions
+                c("exempt_function: NULL function", "SELECT audit.exempt_function(NULL, 'reviewed')", "22004", "must not be NULL"),
+                c("exempt_function: blank note", "SELECT audit.exempt_function('pg_catalog.lower(text)', '  ')", "22023", "pg_catalog.lower(text)"),
+                c("exempt_function: unknown function", "SELECT audit.exempt_function('bad.no_such_fn(integer)', 'reviewed')", "42883", "bad.no_such_fn"),
+                c("exempt_function: SQL fragment is not a function", "SELECT audit.exempt_function('lower(text); DROP TABLE bad.victim', 'x')", "22P02", "right parenthesis"),
+                c("revoke_exemption: nothing to revoke", "SELECT audit.revoke_exemption('pg_catalog.lower(text)')", "P0002", "pg_catalog.lower(text)"),
                 c("mark_stale: blank reason", "SELECT audit.mark_stale('bad.features_v', '')", "22023", "bad.features_v"),
                 // guarded views
                 c("create_guarded_view: unqualified name", "SELECT audit.create_guarded_view('bad.features_v', 'guarded', interval '1 day')", "42602", "guarded"),
@@ -126,19 +147,19 @@ class BadInputIT {
                 // queue, runs and breakers
                 c("request_run: unknown mode", "SELECT audit.request_run('bad.features_v', 'turbo')", "22023", "turbo"),
                 c("request_run: mode smuggling SQL", "SELECT audit.request_run('bad.features_v', 'atomic''); DROP TABLE bad.victim; --')", "22023", "DROP TABLE bad.victim"),
-                c("request_run: NULL mode", "SELECT audit.request_run('bad.features_v', NULL)", "22004", "mode"),
                 c("request_run: a table", "SELECT audit.request_run('bad.base')", "42809", "bad.base"),
+                c("request_run: a system view", "SELECT audit.request_run('pg_catalog.pg_locks')", "42809", "pg_catalog.pg_locks is a system view"),
                 c("claim_request: blank agent name", "SELECT * FROM audit.claim_request('  ')", "22023", "agent name"),
-                c("complete_request: unknown request", "SELECT audit.complete_request(987654321, 'done')", "P0002", "987654321"),
-                c("complete_request: unknown status", "SELECT audit.complete_request({done_request}, 'great')", "22023", "great"),
-                c("complete_request: completing twice", "SELECT audit.complete_request({done_request}, 'failed')", "55000", "{done_request}"),
+                c("complete_request: unknown request", "SELECT audit.complete_request(987654321)", "P0002", "987654321"),
+                c("complete_request: completing twice", "SELECT audit.complete_request({done_request}, 'late')", "55000", "{done_request}"),
                 c("agent_heartbeat: empty name", "SELECT audit.agent_heartbeat('')", "22023", "agent name"),
                 c("heartbeat: unknown run", "SELECT audit.heartbeat(987654321)", "P0002", "987654321"),
                 c("reap_abandoned: negative claim timeout", "SELECT audit.reap_abandoned(interval '-2 minutes')", "22023", "-00:02:00"),
-                c("begin_run: mode certify is not a run mode", "SELECT audit.begin_run('bad.features_v', 'certify')", "22023", "certify"),
+                c("begin_run: unknown mode", "SELECT audit.begin_run('bad.features_v', 'someday')", "22023", "someday"),
                 c("begin_run: negative lease", "SELECT audit.begin_run('bad.features_v', 'incremental', p_lease => interval '-1 minute')", "22023", "-00:01:00"),
                 c("finish_run: unknown status", "SELECT audit.finish_run({finished_run}, 'done-ish')", "22023", "done-ish"),
-                c("finish_run: unknown run", "SELECT audit.finish_run(987654321, 'succeeded')", "P0002", "987654321"),
+                c("finish_run: unknown run", "SELECT audit.finish_run(987654321, 'certified')", "P0002", "987654321"),
+                c("finish_run: running is not an end", "SELECT audit.finish_run({finished_run}, 'running')", "22023", "running"),
                 c("begin_step: not a materialized view", "SELECT audit.begin_step({finished_run}, 'bad.features_v')", "42809", "bad.features_v"),
                 c("begin_step: name smuggling SQL", "SELECT audit.begin_step({finished_run}, 'bad.base_mv; DROP TABLE bad.victim')", "42P01", "bad.base_mv; DROP TABLE bad.victim"),
                 c("begin_step: unknown run", "SELECT audit.begin_step(987654321, 'bad.base_mv')", "P0002", "987654321"),
@@ -201,9 +222,9 @@ class BadInputIT {
                 "SELECT audit._record_baseline_capture('bad.features_v', 'second', '[]')::text"));
         IDS.put("done_request", db.queryValue(String.class, "SELECT audit.request_run('bad.features_v')::text"));
         db.execute("SELECT audit.claim_request('fixture-agent')");
-        db.execute("SELECT audit.complete_request(" + IDS.get("done_request") + ", 'done', NULL, 'fixture', false)");
+        db.execute("SELECT audit.complete_request(" + IDS.get("done_request") + ", 'fixture: no run')");
         IDS.put("finished_run", db.queryValue(String.class, "SELECT audit.begin_run('bad.features_v')::text"));
-        db.execute("SELECT audit.finish_run(" + IDS.get("finished_run") + ", 'succeeded')");
+        db.execute("SELECT audit.finish_run(" + IDS.get("finished_run") + ", 'certified')");
 
         try (Connection c = db.cluster().connect(LocalCluster.CRON_DATABASE); Statement s = c.createStatement()) {
             s.execute("""

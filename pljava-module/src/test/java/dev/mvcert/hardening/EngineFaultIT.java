@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mvcert.engine.Mvcert;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunRequest;
+import dev.mvcert.engine.run.RunResult;
+import dev.mvcert.testing.CommitPerStep;
 import dev.mvcert.engine.errors.ErrorClass;
-import dev.mvcert.engine.refresh.RunMode;
-import dev.mvcert.engine.refresh.RunOptions;
-import dev.mvcert.engine.refresh.RunResult;
-import dev.mvcert.engine.refresh.RunStatus;
 import dev.mvcert.engine.refresh.StepResult;
 import dev.mvcert.testing.PostgresExtension;
 import dev.mvcert.testing.TestDatabase;
@@ -142,10 +143,9 @@ class EngineFaultIT {
     private static StepResult failingStep(TestDatabase db) throws SQLException {
         try (Connection work = db.connect(); Connection history = db.connect()) {
             work.setAutoCommit(false);
-            RunResult result = new Mvcert(work).withHistory(history).refresh(TARGET, RunOptions.defaults().withForce(true),
-                    step -> work.rollback());
-            work.rollback();
-            assertEquals(RunStatus.FAILED, result.status(), result.toString());
+            RunResult result = Mvcert.runs(new CommitPerStep(work, history))
+                    .run(RunRequest.of(TARGET).withMode(RunMode.INCREMENTAL).withForce(true));
+            assertEquals(RunOutcome.REFRESH_FAILED, result.outcome(), result.toString());
             assertTrue(result.staleViews().contains("flt.base_mv"), result.toString());
             return result.steps().stream().filter(StepResult::failed).findFirst().orElseThrow();
         }
@@ -168,15 +168,12 @@ class EngineFaultIT {
     private static void nextRunSucceeds(TestDatabase db, RunMode mode) throws SQLException {
         try (Connection work = db.connect(); Connection history = db.connect()) {
             work.setAutoCommit(false);
-            Mvcert engine = new Mvcert(work).withHistory(history).withCertification();
-            RunResult result = engine.refresh(TARGET, RunOptions.defaults().withMode(mode).withForce(true), step -> work.commit());
-            if (mode == RunMode.INCREMENTAL) {
-                assertTrue(engine.certify(TARGET, result.runId(), history).certified());
-            } else {
-                assertTrue(result.publish(), result.toString());
-            }
+            RunRequest request = RunRequest.of(TARGET).withMode(mode).withForce(true);
+            RunResult result = mode == RunMode.INCREMENTAL ? Mvcert.runs(new CommitPerStep(work, history)).run(request)
+                    : new Mvcert(work).withHistory(history).run(request);
+            assertTrue(result.publish(), result.toString());
             work.commit();
-            assertEquals(RunStatus.SUCCEEDED, result.status(), result.toString());
+            assertEquals(RunOutcome.CERTIFIED, result.outcome(), result.toString());
         }
         assertEquals(db.queryValue(Long.class, "SELECT count(*) FROM flt.base"), rows(db), "the next run publishes the new rows");
         assertEquals("CERTIFIED", db.queryValue(String.class, "SELECT status FROM audit.registry WHERE target = ?", TARGET));

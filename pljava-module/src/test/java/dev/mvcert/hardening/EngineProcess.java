@@ -1,9 +1,10 @@
 package dev.mvcert.hardening;
 
 import dev.mvcert.engine.Mvcert;
-import dev.mvcert.engine.refresh.RunMode;
-import dev.mvcert.engine.refresh.RunOptions;
-import dev.mvcert.engine.refresh.RunResult;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunRequest;
+import dev.mvcert.engine.run.RunResult;
+import dev.mvcert.testing.CommitPerStep;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -25,24 +26,22 @@ public final class EngineProcess {
         try (Connection work = DriverManager.getConnection(args[0], props);
              Connection history = DriverManager.getConnection(args[0], props)) {
             work.setAutoCommit(false);
-            RunMode mode = RunMode.valueOf(args[3].toUpperCase());
-            Mvcert engine = new Mvcert(work).withHistory(history).withCertification();
-            RunResult result = engine.refresh(args[2], RunOptions.defaults().withMode(mode).withForce(true)
-                            .withExecutor("engine-process:" + ProcessHandle.current().pid())
-                            .withLease(Duration.ofSeconds(Long.parseLong(args[4]))),
-                    step -> {
-                        if (step.failed()) {
-                            work.rollback();
-                        } else {
-                            work.commit();
-                        }
-                    });
-            if (mode == RunMode.ATOMIC && result.publish()) {
-                work.commit();
+            RunMode mode = RunMode.fromSql(args[3]);
+            RunRequest request = RunRequest.of(args[2]).withMode(mode).withForce(true)
+                    .withExecutor("engine-process:" + ProcessHandle.current().pid())
+                    .withLease(Duration.ofSeconds(Long.parseLong(args[4])));
+            RunResult result;
+            if (mode == RunMode.ATOMIC) {
+                result = new Mvcert(work).withHistory(history).run(request);
+                if (result.publish()) {
+                    work.commit();
+                } else {
+                    work.rollback();
+                }
             } else {
-                work.rollback();
+                result = Mvcert.runs(new CommitPerStep(work, history)).run(request);
             }
-            System.out.println("run " + result.runId() + " " + result.status());
+            System.out.println("run " + result.runId() + " " + result.outcome().sqlName());
         }
     }
 }

@@ -73,24 +73,26 @@ class EntryPointIT {
 
     @Test
     void returnsWhenTheAgentReportsTheTargetCertified(TestDatabase db) throws Exception {
-        CompletableFuture<Long> agent = standInAgent(db, "done", true, "certified: 7 checks passed");
+        CompletableFuture<Long> agent = standInAgent(db, "certified", "7 checks passed");
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             s.execute("CALL audit.refresh_and_certify('" + TARGET + "', true, 'atomic', interval '30 seconds')");
             String notices = notices(s.getWarnings());
-            assertTrue(notices.contains(TARGET + " certified (request " + agent.get(5, TimeUnit.SECONDS)), notices);
+            long request = agent.get(5, TimeUnit.SECONDS);
+            assertTrue(notices.contains("audit.refresh_and_certify certified " + TARGET + " (run ") && notices.contains(", request " + request),
+                    notices);
         }
-        assertEquals("done atomic true", db.queryValue(String.class, "SELECT status || ' ' || mode || ' ' || certified FROM audit.run_request"));
+        assertEquals("certified atomic", db.queryValue(String.class, "SELECT status || ' ' || mode FROM audit.run_request"));
     }
 
     @Test
     void raisesWhenTheRunDidNotEndCertifiedAndOnlyWarnsWithRaiseFalse(TestDatabase db) throws Exception {
-        standInAgent(db, "failed", false, "step ep.base_mv failed: lock timeout");
+        standInAgent(db, "refresh_failed", "failed: ep.base_mv (lock_timeout: canceling statement due to lock timeout)");
         SQLException e = assertThrows(SQLException.class, () -> RunQueueIT.sql(db, "CALL audit.run_certification('" + TARGET + "', true, interval '30 seconds')"));
         assertTrue(e.getMessage().contains("audit.run_certification of ep.features_v did not end certified"), e.getMessage());
-        assertTrue(e.getMessage().contains("failed: step ep.base_mv failed: lock timeout"), e.getMessage());
+        assertTrue(e.getMessage().contains("refresh_failed") && e.getMessage().contains("failed: ep.base_mv (lock_timeout"), e.getMessage());
         db.execute("DELETE FROM audit.run_request");
 
-        standInAgent(db, "done", false, "certification failed: time_tokens");
+        standInAgent(db, "not_certified", "certification failed: time_tokens");
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             s.execute("CALL audit.refresh_and_certify('" + TARGET + "', false, 'incremental', interval '30 seconds')");
             String notices = notices(s.getWarnings());
@@ -139,23 +141,31 @@ class EntryPointIT {
         return db.queryValue(Integer.class, "SELECT count(*)::int FROM audit.run_request");
     }
 
-    /** Heartbeats, waits for one request, claims and completes it as given; yields the request id. */
-    private static CompletableFuture<Long> standInAgent(TestDatabase db, String status, boolean certified, String outcome) {
+    /**
+     * Heartbeats, waits for one request, claims it, records a run of it that ends as given (the
+     * way an agent's engine does), completes the request; yields the request id.
+     */
+    private static CompletableFuture<Long> standInAgent(TestDatabase db, String runStatus, String reason) {
         db.execute("SELECT audit.agent_heartbeat('stand-in')");
         return CompletableFuture.supplyAsync(() -> {
             try (Connection c = db.connect();
-                 PreparedStatement claim = c.prepareStatement("SELECT request_id FROM audit.claim_request('stand-in')");
-                 PreparedStatement complete = c.prepareStatement("SELECT audit.complete_request(?, ?, NULL, ?, ?)")) {
+                 PreparedStatement claim = c.prepareStatement("SELECT request_id, target, mode FROM audit.claim_request('stand-in')");
+                 PreparedStatement run = c.prepareStatement(
+                         "SELECT audit.finish_run(audit.begin_run(?::regclass, ?, 'stand-in', ?), ?, ?)");
+                 PreparedStatement complete = c.prepareStatement("SELECT audit.complete_request(?)")) {
                 long deadline = System.currentTimeMillis() + 20_000;
                 while (System.currentTimeMillis() < deadline) {
                     try (ResultSet rs = claim.executeQuery()) {
                         if (rs.next()) {
                             long id = rs.getLong(1);
                             Thread.sleep(300); // "runs"
+                            run.setString(1, rs.getString(2));
+                            run.setString(2, rs.getString(3));
+                            run.setLong(3, id);
+                            run.setString(4, runStatus);
+                            run.setString(5, reason);
+                            run.execute();
                             complete.setLong(1, id);
-                            complete.setString(2, status);
-                            complete.setString(3, outcome);
-                            complete.setBoolean(4, certified);
                             complete.execute();
                             return id;
                         }

@@ -52,7 +52,8 @@ class QueueAccessIT {
                 assertTrue(rs.next());
                 assertEquals(id, rs.getLong(1));
             }
-            s.execute("SELECT audit.complete_request(" + id + ", 'done', NULL, 'certified', true)");
+            s.execute("SELECT audit.finish_run(audit.begin_run('acc.features_v', 'incremental', 'acc-agent', " + id + "), 'certified')");
+            s.execute("SELECT audit.complete_request(" + id + ")");
             s.execute("SELECT audit.breaker_permit('acc.base_mv'), audit.breaker_record('acc.base_mv', false, 'x')");
             s.execute("SELECT audit.reap_abandoned()");
             s.execute("SELECT audit.agent_stopped('acc-agent')");

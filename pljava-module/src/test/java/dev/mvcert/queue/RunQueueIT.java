@@ -146,19 +146,27 @@ class RunQueueIT {
     }
 
     @Test
-    void completingRecordsTheOutcomeOnceAndRefusesASecondCompletion(TestDatabase db) throws SQLException {
+    void aRequestEndsWithTheOutcomeOfItsRunOnceAndRefusesASecondCompletion(TestDatabase db) throws SQLException {
         String target = newTarget(db, "complete_v");
         long id = request(db, target, "incremental");
         assertEquals(List.of(target), claim(db, "agent-a"));
-        db.queryValue(String.class, "SELECT audit.complete_request(?, 'done', NULL, 'certified', true)::text", id);
-        assertEquals("done certified true", db.queryValue(String.class,
-                "SELECT status || ' ' || outcome || ' ' || certified FROM audit.run_request WHERE request_id = ?", id));
-        SQLException again = assertThrows(SQLException.class, () -> sql(db,
-                "SELECT audit.complete_request(" + id + ", 'failed', NULL, 'late', false)"));
-        assertTrue(again.getMessage().contains("request " + id + " is done, not claimed"), again.getMessage());
-        SQLException badStatus = assertThrows(SQLException.class, () -> sql(db,
-                "SELECT audit.complete_request(" + id + ", 'finished')"));
-        assertTrue(badStatus.getMessage().contains("unknown status 'finished'"), badStatus.getMessage());
+        long runId = db.queryValue(Long.class, "SELECT audit.begin_run(?::regclass, 'incremental', 'agent', ?)", target, id);
+        SQLException running = assertThrows(SQLException.class, () -> sql(db, "SELECT audit.complete_request(" + id + ")"));
+        assertTrue(running.getMessage().contains("while its run " + runId + " is still running"), running.getMessage());
+        db.execute("SELECT audit.finish_run(" + runId + ", 'not_certified', 'certification 9 FAILED: sql_assertion x')");
+        db.queryValue(String.class, "SELECT audit.complete_request(?)::text", id);
+        assertEquals("not_certified run " + runId + " not_certified: certification 9 FAILED: sql_assertion x", db.queryValue(String.class,
+                "SELECT status || ' ' || outcome FROM audit.run_request WHERE request_id = ?", id));
+        SQLException again = assertThrows(SQLException.class, () -> sql(db, "SELECT audit.complete_request(" + id + ")"));
+        assertTrue(again.getMessage().contains("request " + id + " is not_certified, not claimed"), again.getMessage());
+
+        long noRun = request(db, target, "incremental");
+        claim(db, "agent-a");
+        SQLException unexplained = assertThrows(SQLException.class, () -> sql(db, "SELECT audit.complete_request(" + noRun + ")"));
+        assertTrue(unexplained.getMessage().contains("has no run; say why"), unexplained.getMessage());
+        db.queryValue(String.class, "SELECT audit.complete_request(?, 'agent error: connection lost')::text", noRun);
+        assertEquals("error agent error: connection lost", db.queryValue(String.class,
+                "SELECT status || ' ' || outcome FROM audit.run_request WHERE request_id = ?", noRun));
     }
 
     @Test
@@ -170,7 +178,7 @@ class RunQueueIT {
         long runId = db.queryValue(Long.class, """
                 INSERT INTO audit.run (target, mode, request_id, executor)
                 VALUES (?, 'incremental', ?, 'agent:agent-live') RETURNING run_id""", target, id);
-        db.execute("UPDATE audit.run SET status = 'succeeded', finished_at = clock_timestamp() WHERE run_id = " + runId);
+        db.execute("UPDATE audit.run SET status = 'certified', finished_at = clock_timestamp() WHERE run_id = " + runId);
         assertEquals(0, db.queryValue(Integer.class, "SELECT audit.reap_abandoned(interval '1 minute')"),
                 "a live agent still has time to complete its request");
         assertEquals("claimed", db.queryValue(String.class, "SELECT status FROM audit.run_request WHERE request_id = ?", id));
@@ -178,8 +186,8 @@ class RunQueueIT {
         Thread.sleep(1100);
         db.execute("SELECT audit.agent_heartbeat('agent-live')"); // the agent is alive: only the ended run closes the claim
         assertEquals(1, db.queryValue(Integer.class, "SELECT audit.reap_abandoned(interval '1 second')"));
-        String closed = db.queryValue(String.class, "SELECT status || ' run ' || run_id || ': ' || outcome FROM audit.run_request WHERE request_id = ?", id);
-        assertTrue(closed.startsWith("done run " + runId + ": closed by the reaper: run " + runId + " ended succeeded"), closed);
+        String closed = db.queryValue(String.class, "SELECT status || ': ' || outcome FROM audit.run_request WHERE request_id = ?", id);
+        assertTrue(closed.startsWith("certified: closed by the reaper: run " + runId + " ended certified"), closed);
         request(db, target, "incremental");
         assertEquals(List.of(target), claim(db, "agent-live"), "the target can run again");
     }
@@ -216,7 +224,7 @@ class RunQueueIT {
                 "INSERT INTO audit.run (target, mode, heartbeat_at) VALUES ('q.x', 'incremental', clock_timestamp() - interval '1 minute') RETURNING run_id");
         assertEquals(true, db.queryValue(Boolean.class, "SELECT audit.heartbeat(?)", runId));
         assertTrue(db.queryValue(Boolean.class, "SELECT heartbeat_at > clock_timestamp() - interval '5 seconds' FROM audit.run WHERE run_id = ?", runId));
-        db.execute("UPDATE audit.run SET status = 'succeeded', finished_at = clock_timestamp() WHERE run_id = " + runId);
+        db.execute("UPDATE audit.run SET status = 'certified', finished_at = clock_timestamp() WHERE run_id = " + runId);
 
         db.queryValue(String.class, "SELECT audit.agent_heartbeat('hb-agent', 'host-1', 42, '0.1.0')::text");
         assertEquals(1, db.queryValue(Integer.class, "SELECT audit._live_agent_count()"));
@@ -231,13 +239,12 @@ class RunQueueIT {
         String before = snapshot(db);
         assertError(db, "SELECT audit.request_run(NULL)", "target must not be NULL");
         assertError(db, "SELECT audit.request_run('" + target + "', 'sometimes')", "unknown mode 'sometimes'");
-        assertError(db, "SELECT audit.request_run('" + target + "', NULL)", "mode must not be NULL");
         assertError(db, "SELECT audit.request_run('q.base')", "is a table, not a view");
         assertError(db, "SELECT audit.request_run('q.\"x''; DROP TABLE q.base; --\"')", "does not exist");
         assertError(db, "SELECT audit.claim_request(NULL)", "agent name must not be empty");
         assertError(db, "SELECT audit.claim_request('  ')", "agent name must not be empty");
-        assertError(db, "SELECT audit.complete_request(NULL, 'done')", "request_id must not be NULL");
-        assertError(db, "SELECT audit.complete_request(987654, 'done')", "request 987654 does not exist");
+        assertError(db, "SELECT audit.complete_request(NULL)", "request_id must not be NULL");
+        assertError(db, "SELECT audit.complete_request(987654)", "request 987654 does not exist");
         assertError(db, "SELECT audit.agent_heartbeat('')", "agent name must not be empty");
         assertError(db, "SELECT audit.heartbeat(NULL)", "run_id must not be NULL");
         assertError(db, "SELECT audit.heartbeat(987654)", "run 987654 does not exist");

@@ -106,6 +106,44 @@ class ScheduleIT {
     }
 
     @Test
+    void inDatabaseJobsNeedTheJavaEngineAndAutoFallsBackToTheQueue(LocalCluster cluster) throws SQLException {
+        try (Connection c = cluster.connect(LocalCluster.CRON_DATABASE)) {
+            assertEquals(0L, value(c, "SELECT audit._pljava_available()::int"), "the Java engine is not deployed here");
+            List<String> before = jobs(c);
+            SQLException refused = assertThrows(SQLException.class, () -> value(c,
+                    "SELECT audit.schedule('" + TARGET + "', '0 2 * * *', 'incremental', 'daily', p_executor => 'in_database')"));
+            assertTrue(refused.getMessage().contains("cannot schedule " + TARGET + " in-database: the Java engine is not deployed"),
+                    refused.getMessage());
+            assertEquals(before, jobs(c), "nothing scheduled");
+            SQLException unknown = assertThrows(SQLException.class, () -> value(c,
+                    "SELECT audit.schedule('" + TARGET + "', '0 2 * * *', 'incremental', 'daily', p_executor => 'cloud')"));
+            assertTrue(unknown.getMessage().contains("unknown executor 'cloud'"), unknown.getMessage());
+            value(c, "SELECT audit.schedule('" + TARGET + "', '0 2 * * *', 'incremental', 'daily')");
+            assertTrue(jobs(c).get(0).endsWith("SELECT audit.request_run('sched.features_v', 'incremental', 'pg_cron job mvcert:sched.features_v:daily')"),
+                    jobs(c).toString());
+        }
+    }
+
+    @Test
+    void aRequestWaitingLongerThanItsTargetsFreshnessWithNoAgentIsFlaggedInHealth(LocalCluster cluster) throws Exception {
+        try (Connection c = cluster.connect(LocalCluster.CRON_DATABASE); Statement s = c.createStatement()) {
+            s.execute("DELETE FROM audit.agent");
+            s.execute("SELECT audit.register_target('" + TARGET + "', p_max_age => interval '1 second')");
+            long request = value(c, "SELECT audit.request_run('" + TARGET + "', 'incremental', 'nobody serves')");
+            assertEquals(List.of(""), column(c, "SELECT coalesce(stuck_request, '') FROM audit.health WHERE target = '" + TARGET + "'"),
+                    "not yet past the target's freshness");
+            Thread.sleep(1200);
+            String stuck = column(c, "SELECT stuck_request FROM audit.health WHERE target = '" + TARGET + "'").get(0);
+            assertTrue(stuck.startsWith("request " + request + " (incremental) queued since") && stuck.endsWith("no agent is alive to run it"),
+                    stuck);
+            s.execute("SELECT audit.agent_heartbeat('an-agent')");
+            assertEquals(List.of(""), column(c, "SELECT coalesce(stuck_request, '') FROM audit.health WHERE target = '" + TARGET + "'"),
+                    "a live agent will take it");
+            s.execute("DELETE FROM audit.agent; DELETE FROM audit.target WHERE target = '" + TARGET + "'");
+        }
+    }
+
+    @Test
     void outsideTheCronDatabaseTheErrorNamesCronDatabaseName(TestDatabase db) {
         db.execute("CREATE VIEW public.elsewhere_v AS SELECT 1 AS x");
         SQLException e = assertThrows(SQLException.class, () -> RunQueueIT.sql(db,

@@ -101,7 +101,7 @@ public final class LocalCluster implements AutoCloseable {
                 "port = " + port,
                 "listen_addresses = '127.0.0.1'",
                 "unix_socket_directories = '" + socketDir + "'",
-                "shared_preload_libraries = 'pg_cron'",
+                "shared_preload_libraries = 'pg_cron,pg_stat_statements'",
                 "cron.database_name = '" + CRON_DATABASE + "'",
                 "max_connections = 200",
                 "fsync = off",

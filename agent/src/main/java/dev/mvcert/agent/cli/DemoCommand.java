@@ -27,7 +27,7 @@ final class DemoCommand extends AgentCommand {
     int parallel;
 
     @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "0",
-            description = "Port of /metrics and /health while the demo runs (default: any free port).")
+            description = "Port of /metrics, /health and /report while the demo runs (default: any free port).")
     int httpPort;
 
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "target/mvcert-demo",
@@ -60,7 +60,8 @@ final class DemoCommand extends AgentCommand {
             try (AgentRuntime agent = new AgentRuntime(connection, settings, Set.of(Demo.TARGET))) {
                 if (agent.httpPort() >= 0) {
                     context.out().println("Metrics while the demo runs: http://localhost:" + agent.httpPort()
-                            + "/metrics   health: http://localhost:" + agent.httpPort() + "/health");
+                            + "/metrics   health: http://localhost:" + agent.httpPort() + "/health   run report: http://localhost:"
+                            + agent.httpPort() + "/report?target=" + Demo.TARGET);
                 }
                 boolean ok = new Demo(context.out(), agent, projectRoot).run(scale);
                 return ok ? ExitCode.OK : ExitCode.NOT_CERTIFIED;

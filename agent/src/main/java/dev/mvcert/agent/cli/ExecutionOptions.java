@@ -4,7 +4,7 @@ import dev.mvcert.agent.config.AgentSettings;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** How runs execute: parallelism, retries, backoff. Shared by run, serve and demo. */
+/** How runs execute: parallelism, retries, backoff, the shutdown grace period. Shared by run, serve and demo. */
 final class ExecutionOptions {
 
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "2",
@@ -28,7 +28,12 @@ final class ExecutionOptions {
             description = "Largest backoff ceiling (default: ${DEFAULT-VALUE}).")
     Duration backoffMax;
 
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+            description = "On SIGTERM, how long running steps may finish before they are cancelled (default: ${DEFAULT-VALUE}).")
+    Duration shutdownGrace;
+
     void applyTo(AgentSettings settings) {
+        settings.shutdownGrace = shutdownGrace;
         settings.parallel = parallel;
         settings.maxAttempts = maxAttempts;
         settings.retryBudget = retryBudget;

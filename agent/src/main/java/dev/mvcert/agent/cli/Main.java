@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
         description = "Certified materialized-view refresh for PostgreSQL: refresh a target's views in dependency order, "
                 + "certify the result, and serve the queue that pg_cron fills.",
         subcommands = {ServeCommand.class, RunCommand.class, PlanCommand.class, CertifyCommand.class, BaselineCommand.class,
-                StatusCommand.class, ScheduleCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                StatusCommand.class, ReportCommand.class, ScheduleCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 
@@ -73,7 +73,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is required (serve, run, plan, certify, baseline, status, schedule, demo)");
+        throw new ParameterException(spec.commandLine(), "a command is required (serve, run, plan, certify, baseline, status, report, schedule, demo)");
     }
 
     /** The one place where failures become exit codes. */
@@ -108,7 +108,8 @@ public final class Main implements Runnable {
         Throwable sql = e instanceof SQLException ? e : e.getCause() instanceof SQLException ? e.getCause() : null;
         if (sql instanceof PSQLException p && p.getServerErrorMessage() != null) {
             ServerErrorMessage m = p.getServerErrorMessage();
-            StringBuilder b = new StringBuilder(m.getMessage());
+            // mvcert's own SQL errors start with "mvcert: ", like this line does
+            StringBuilder b = new StringBuilder(m.getMessage().replaceFirst("^mvcert: ", ""));
             if (m.getDetail() != null) {
                 b.append("\n  detail: ").append(m.getDetail());
             }

@@ -26,7 +26,8 @@ final class PlanCommand extends AgentCommand {
             String canonical = Targets.canonical(c, target);
             RefreshPlan plan = new Mvcert(c).plan(canonical);
             context.out().println("Refresh plan of " + canonical + " (" + plan.views().size() + " materialized views)");
-            TextTable table = new TextTable(List.of("step", "level", "matview", "mode", "reason", "depends on", "warning"));
+            TextTable table = new TextTable(List.of("step", "level", "matview", "mode", "reason", "expected", "critical path",
+                    "depends on", "warning"));
             for (PlannedView v : plan.views()) {
                 List<String> row = new ArrayList<>();
                 row.add(Integer.toString(v.step()));
@@ -34,6 +35,8 @@ final class PlanCommand extends AgentCommand {
                 row.add(v.matview());
                 row.add(v.mode());
                 row.add(v.reason());
+                row.add(v.expectedDuration() == null ? "-" : String.format("%.1f s", v.expectedDuration().toMillis() / 1000.0));
+                row.add(v.criticalPath() ? "*" : "");
                 row.add(String.join(", ", v.dependsOn()));
                 row.add(v.warning());
                 table.add(row);

@@ -14,10 +14,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The long-running agent: serves the queue pg_cron fills, exposes /metrics and /health. */
+/** The long-running agent: serves the queue pg_cron fills, exposes /metrics, /health and /report. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Run as an agent: take run requests from audit.run_request (LISTEN mvcert_requests, with polling "
-                + "as a fallback), run them, heartbeat, and serve /metrics and /health. Several agents may serve one database.",
+                + "as a fallback), run them, heartbeat, and serve /metrics, /health and /report (the run report). Several agents may serve one database.",
                 "SIGTERM: stop claiming, let running steps finish within --shutdown-grace, then cancel them."})
 final class ServeCommand extends AgentCommand {
 
@@ -28,7 +28,7 @@ final class ServeCommand extends AgentCommand {
     String agentName;
 
     @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "9187",
-            description = "Port of /metrics and /health (0 = any free port, -1 = off; default: ${DEFAULT-VALUE}).")
+            description = "Port of /metrics, /health and /report (0 = any free port, -1 = off; default: ${DEFAULT-VALUE}).")
     int httpPort;
 
     @Option(names = "--health-target", paramLabel = "VIEW",
@@ -47,10 +47,6 @@ final class ServeCommand extends AgentCommand {
             description = "How often to mark runs of dead agents abandoned (default: ${DEFAULT-VALUE}).")
     Duration reapInterval;
 
-    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
-            description = "On SIGTERM, how long running steps may finish before they are cancelled (default: ${DEFAULT-VALUE}).")
-    Duration shutdownGrace;
-
     @Override
     ExitCode execute() throws Exception {
         AgentSettings settings = new AgentSettings();
@@ -60,7 +56,6 @@ final class ServeCommand extends AgentCommand {
         settings.pollInterval = pollInterval;
         settings.heartbeatInterval = heartbeatInterval;
         settings.reapInterval = reapInterval;
-        settings.shutdownGrace = shutdownGrace;
         settings.validate();
         Set<String> owned = new LinkedHashSet<>();
         try (AgentRuntime agent = new AgentRuntime(connectionSettings(), settings, owned)) {
@@ -71,7 +66,8 @@ final class ServeCommand extends AgentCommand {
             }
             if (agent.httpPort() >= 0) {
                 context.out().println("mvcert agent " + agent.name() + ": metrics at http://localhost:" + agent.httpPort()
-                        + "/metrics, health at http://localhost:" + agent.httpPort() + "/health");
+                        + "/metrics, health at http://localhost:" + agent.httpPort() + "/health, run reports at http://localhost:"
+                        + agent.httpPort() + "/report?target=VIEW");
             }
             QueueWorker worker = new QueueWorker(agent);
             try (GracefulShutdown shutdown = new GracefulShutdown(settings.shutdownGrace, worker::stop, agent.executor()::cancelInFlight)) {

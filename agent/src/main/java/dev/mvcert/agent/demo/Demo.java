@@ -1,9 +1,10 @@
 package dev.mvcert.agent.demo;
 
 import dev.mvcert.agent.AgentRuntime;
-import dev.mvcert.agent.run.RunListener;
-import dev.mvcert.agent.run.RunOutcome;
-import dev.mvcert.agent.run.RunRequest;
+import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunResult;
 import dev.mvcert.engine.Mvcert;
 import dev.mvcert.engine.refresh.PlannedView;
 import dev.mvcert.engine.refresh.RefreshPlan;
@@ -46,7 +47,7 @@ public final class Demo {
         long t0 = System.nanoTime();
         try (Connection c = agent.database().autocommit()) {
             ExamplePipeline.SURVIVAL.load(c, projectRoot, scale);
-            execute(c, "SELECT audit.register_target('" + TARGET + "')");
+            execute(c, "SELECT audit.register_target('" + TARGET + "', p_run_mode => 'atomic')");
             execute(c, CREATE_GUARDED);
         }
         out.println("   guarded view for readers: " + GUARDED + " = SELECT * FROM " + TARGET
@@ -72,7 +73,7 @@ public final class Demo {
         }
 
         step("4. Refresh in parallel (" + agent.settings().parallel + " connections) and certify");
-        RunOutcome first = runIncremental();
+        RunResult first = runIncremental();
         ok &= first.certified();
 
         step("5. Read through the guarded view " + GUARDED + ": succeeds while the target is certified");
@@ -85,10 +86,12 @@ public final class Demo {
             execute(c, "CREATE OR REPLACE VIEW " + TARGET + " AS SELECT q.*, now() AS read_at FROM (" + strip(original) + ") q");
         }
         out.println("   CREATE OR REPLACE VIEW " + TARGET + " AS SELECT q.*, now() AS read_at FROM (...) q");
+        out.println("   the change is caught in its own transaction: the target is STALE before anyone certifies again");
+        ok &= read(false);
 
         step("7. Certification fails and names the problem");
-        RunOutcome failed = certify();
-        ok &= failed.kind() == RunOutcome.Kind.NOT_CERTIFIED;
+        RunResult failed = certify();
+        ok &= failed.outcome() == RunOutcome.NOT_CERTIFIED;
 
         step("8. The guarded read now fails closed");
         ok &= read(false);
@@ -101,7 +104,7 @@ public final class Demo {
             execute(c, CREATE_GUARDED);
             c.commit();
         }
-        RunOutcome restored = certify();
+        RunResult restored = certify();
         ok &= restored.certified();
         ok &= read(true);
 
@@ -109,13 +112,13 @@ public final class Demo {
         return ok;
     }
 
-    private RunOutcome runIncremental() throws SQLException {
-        RunOutcome outcome = agent.executor().run(new RunRequest(TARGET, RunRequest.Mode.INCREMENTAL, "demo", null), RunListener.NONE);
+    private RunResult runIncremental() throws SQLException {
+        RunResult outcome = agent.executor().run(agent.executor().request(TARGET, "demo").withMode(RunMode.INCREMENTAL), RunListener.NONE);
         report(outcome);
         try (Connection c = agent.database().autocommit(); PreparedStatement ps = c.prepareStatement(
                 "SELECT matview, status, coalesce(skip_reason, mode_used, '') AS how, to_char(extract(epoch FROM duration), 'FM990.000') AS seconds, "
                         + "rows_after FROM audit.step WHERE run_id = ? ORDER BY started_at")) {
-            ps.setLong(1, outcome.runId() == null ? -1 : outcome.runId());
+            ps.setLong(1, outcome.runId());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.printf("   %-55s %-9s %-13s %7s s %8s rows%n", rs.getString(1), rs.getString(2), rs.getString(3),
@@ -126,14 +129,14 @@ public final class Demo {
         return outcome;
     }
 
-    private RunOutcome certify() throws SQLException {
-        RunOutcome outcome = agent.executor().run(new RunRequest(TARGET, RunRequest.Mode.CERTIFY, "demo", null), RunListener.NONE);
+    private RunResult certify() throws SQLException {
+        RunResult outcome = agent.executor().run(agent.executor().request(TARGET, "demo").withMode(RunMode.CERTIFY), RunListener.NONE);
         report(outcome);
         return outcome;
     }
 
-    private void report(RunOutcome outcome) {
-        out.printf("   => %s in %.2f s%n", outcome.kind().name().toLowerCase().replace('_', ' '), outcome.duration().toMillis() / 1000.0);
+    private void report(RunResult outcome) {
+        out.printf("   => %s in %.2f s%n", outcome.outcome().sqlName().replace('_', ' '), outcome.duration().toMillis() / 1000.0);
         for (String check : outcome.failedChecks()) {
             out.println("      failed check: " + check);
         }

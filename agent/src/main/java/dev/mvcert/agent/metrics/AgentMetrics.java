@@ -25,12 +25,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@code mvcert_refresh_attempts_total{matview,status}}</li>
  * <li>{@code mvcert_refresh_failures_total{matview,error_class}}</li>
  * <li>{@code mvcert_refresh_retries_total{matview,error_class}}</li>
+ * <li>{@code mvcert_retry_budget_exceeded_total{matview}}: views given up after their attempts or retry time ran out</li>
  * <li>{@code mvcert_refresh_rows{matview}}: rows in the view after its last refresh</li>
  * <li>{@code mvcert_run_duration_seconds{target,mode,status}}</li>
  * <li>{@code mvcert_certified{target}} 1 certified, 0 not; {@code mvcert_certification_age_seconds{target}};
- *     {@code mvcert_target_stale{target}}; {@code mvcert_export_allowed{target}}</li>
+ *     {@code mvcert_target_stale{target}}; {@code mvcert_export_allowed{target}};
+ *     {@code mvcert_export_max_age_seconds{target}}: the export limit the age is held against</li>
  * <li>{@code mvcert_breaker_state{matview}} 0 closed, 1 half-open, 2 open</li>
- * <li>{@code mvcert_queue_depth}: queued requests; {@code mvcert_database_up}</li>
+ * <li>{@code mvcert_queue_depth}: queued requests; {@code mvcert_queue_oldest_age_seconds}: how long the oldest
+ *     has waited (0 when none); {@code mvcert_agents_live}: agents that heartbeat within their lease;
+ *     {@code mvcert_database_up}</li>
  * </ul>
  */
 public final class AgentMetrics {
@@ -41,9 +45,12 @@ public final class AgentMetrics {
     private final MultiGauge certificationAge;
     private final MultiGauge stale;
     private final MultiGauge exportAllowed;
+    private final MultiGauge exportMaxAge;
     private final MultiGauge breakerState;
     private final AtomicLong queueDepth = new AtomicLong();
     private final AtomicLong databaseUp = new AtomicLong();
+    private final AtomicLong liveAgents = new AtomicLong();
+    private volatile double oldestQueuedSeconds;
 
     public AgentMetrics() {
         certified = MultiGauge.builder("mvcert.certified")
@@ -54,10 +61,16 @@ public final class AgentMetrics {
                 .description("1 when the target's certification is older than its max age").register(registry);
         exportAllowed = MultiGauge.builder("mvcert.export.allowed")
                 .description("1 when exports of the target are allowed (certified and younger than the export threshold)").register(registry);
+        exportMaxAge = MultiGauge.builder("mvcert.export.max.age").baseUnit("seconds")
+                .description("The target's export_max_age: exports stop when the certification is older").register(registry);
         breakerState = MultiGauge.builder("mvcert.breaker.state")
                 .description("Circuit breaker per materialized view: 0 closed, 1 half-open, 2 open").register(registry);
         Gauge.builder("mvcert.queue.depth", queueDepth, AtomicLong::get)
                 .description("Run requests waiting in audit.run_request").register(registry);
+        Gauge.builder("mvcert.queue.oldest.age", this, m -> m.oldestQueuedSeconds).baseUnit("seconds")
+                .description("How long the oldest queued run request has waited (0 when the queue is empty)").register(registry);
+        Gauge.builder("mvcert.agents.live", liveAgents, AtomicLong::get)
+                .description("Agents serving the queue whose heartbeat in audit.agent is within their lease").register(registry);
         Gauge.builder("mvcert.database.up", databaseUp, AtomicLong::get)
                 .description("1 when the agent's last database read succeeded").register(registry);
     }
@@ -92,6 +105,12 @@ public final class AgentMetrics {
                 .tags("matview", matview, "error_class", errorClass).register(registry).increment();
     }
 
+    /** A view given up after its attempts or retry time ran out (logged as ALERT retry_budget_exceeded). */
+    public void retryBudgetExceeded(String matview) {
+        Counter.builder("mvcert.retry.budget.exceeded").description("Views given up after exhausting their retry budget")
+                .tags("matview", matview).register(registry).increment();
+    }
+
     public void run(String target, String mode, String status, Duration duration) {
         Timer.builder("mvcert.run.duration").description("Duration of runs (refresh and certification)")
                 .tags("target", target, "mode", mode, "status", status).register(registry).record(duration);
@@ -104,6 +123,8 @@ public final class AgentMetrics {
             return;
         }
         queueDepth.set(snapshot.queueDepth());
+        liveAgents.set(snapshot.liveAgents());
+        oldestQueuedSeconds = snapshot.oldestQueuedSeconds();
         certified.register(snapshot.targets().stream()
                 .map(t -> MultiGauge.Row.of(Tags.of("target", t.target()), t.certified() ? 1 : 0)).toList(), true);
         certificationAge.register(snapshot.targets().stream().filter(t -> t.ageSeconds() != null)
@@ -112,6 +133,8 @@ public final class AgentMetrics {
                 .map(t -> MultiGauge.Row.of(Tags.of("target", t.target()), t.stale() ? 1 : 0)).toList(), true);
         exportAllowed.register(snapshot.targets().stream()
                 .map(t -> MultiGauge.Row.of(Tags.of("target", t.target()), t.exportAllowed() ? 1 : 0)).toList(), true);
+        exportMaxAge.register(snapshot.targets().stream().filter(t -> t.exportMaxAgeSeconds() != null)
+                .map(t -> MultiGauge.Row.of(Tags.of("target", t.target()), t.exportMaxAgeSeconds())).toList(), true);
         breakerState.register(snapshot.breakers().entrySet().stream()
                 .map(e -> MultiGauge.Row.of(Tags.of("matview", e.getKey()), breakerValue(e.getValue()))).toList(), true);
     }
@@ -129,8 +152,14 @@ public final class AgentMetrics {
         return registry.scrape();
     }
 
-    /** The state the gauges show: per target health, breakers, queue depth. */
-    public record DatabaseSnapshot(boolean reachable, List<TargetHealth> targets, Map<String, String> breakers, long queueDepth) {
+    /** The state the gauges show: per target health, breakers, the queue and the live agents. */
+    public record DatabaseSnapshot(boolean reachable, List<TargetHealth> targets, Map<String, String> breakers, long queueDepth,
+                                   long liveAgents, double oldestQueuedSeconds) {
+
+        public DatabaseSnapshot(boolean reachable, List<TargetHealth> targets, Map<String, String> breakers, long queueDepth) {
+            this(reachable, targets, breakers, queueDepth, 0, 0);
+        }
+
         public static DatabaseSnapshot unreachable() {
             return new DatabaseSnapshot(false, List.of(), Map.of(), 0);
         }

@@ -15,6 +15,12 @@ public record TargetHealth(String target, String status, boolean certified, bool
         return !certified || stale;
     }
 
+    /** The target's export_max_age in seconds, or null when the health row does not say. */
+    public Double exportMaxAgeSeconds() {
+        String seconds = columns.get("export_max_age_seconds");
+        return seconds == null ? null : Double.valueOf(seconds);
+    }
+
     public Map<String, Object> toJsonFields() {
         Map<String, Object> fields = new LinkedHashMap<>(columns);
         fields.put("target", target);

@@ -1,9 +1,10 @@
 package dev.mvcert.agent.queue;
 
 import dev.mvcert.agent.AgentRuntime;
-import dev.mvcert.agent.run.RunListener;
-import dev.mvcert.agent.run.RunOutcome;
-import dev.mvcert.agent.run.RunRequest;
+import dev.mvcert.engine.jdbc.JdbcTemplate;
+import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunRequest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -33,20 +34,22 @@ public final class QueueWorker {
     public static final String CHANNEL = "mvcert_requests";
 
     private final AgentRuntime agent;
-    private volatile boolean stopping;
     private final Object wake = new Object();
 
     public QueueWorker(AgentRuntime agent) {
         this.agent = agent;
     }
 
-    /** Stop claiming; the request in progress goes on (see GracefulShutdown). */
+    /** Stop claiming; the request in progress stops starting views (see GracefulShutdown). */
     public void stop() {
-        stopping = true;
-        agent.executor().stopStarting("cancelled: agent shutdown");
+        agent.stopping().stop("cancelled: agent shutdown");
         synchronized (wake) {
             wake.notifyAll();
         }
+    }
+
+    private boolean stopping() {
+        return agent.stopping().requested();
     }
 
     /** Serves until {@link #stop()}; returns how many requests it ran. */
@@ -66,7 +69,7 @@ public final class QueueWorker {
             housekeeping.scheduleAtFixedRate(this::reapQuietly, 0, reap, TimeUnit.MILLISECONDS);
             log.info("agent {} serving the queue (LISTEN {}, polling every {})", agent.name(), CHANNEL, agent.settings().pollInterval);
             Duration backoff = null;
-            while (!stopping) {
+            while (!stopping()) {
                 listener = ensureListening(listener);
                 try {
                     Optional<RunRequest> request = claim();
@@ -83,7 +86,7 @@ public final class QueueWorker {
                     log.warn("cannot reach the queue ({}); trying again in {}", e.getMessage(), backoff);
                     closeQuietly(listener);
                     listener = null;
-                    pause(backoff);
+                    agent.stopping().sleep(backoff);
                     continue;
                 }
                 listener = awaitWork(listener);
@@ -91,9 +94,8 @@ public final class QueueWorker {
         } finally {
             housekeeping.shutdownNow();
             closeQuietly(listener);
-            try (Connection c = agent.database().autocommit(); PreparedStatement ps = c.prepareStatement("SELECT audit.agent_stopped(?)")) {
-                ps.setString(1, agent.name());
-                ps.execute();
+            try (Connection c = agent.database().autocommit()) {
+                new JdbcTemplate(c).queryForString("SELECT audit.agent_stopped(?)", agent.name());
             } catch (SQLException | RuntimeException e) {
                 log.warn("could not record the agent's stop: {}", e.getMessage());
             }
@@ -106,79 +108,39 @@ public final class QueueWorker {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    /** Sleeps for the backoff, or until stop(). */
-    private void pause(Duration delay) {
-        long until = System.nanoTime() + delay.toNanos();
-        synchronized (wake) {
-            while (!stopping) {
-                long left = until - System.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(wake, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
-    }
-
     private Optional<RunRequest> claim() throws SQLException {
-        try (Connection c = agent.database().autocommit();
-             PreparedStatement ps = c.prepareStatement("SELECT request_id, target, mode, requested_by FROM audit.claim_request(?)")) {
-            ps.setString(1, agent.name());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new RunRequest(rs.getString("target"), RunRequest.Mode.parse(rs.getString("mode"), "request mode"),
-                        rs.getString("requested_by"), rs.getLong("request_id")));
-            }
+        try (Connection c = agent.database().autocommit()) {
+            return Optional.ofNullable(new JdbcTemplate(c).queryForObject(
+                    "SELECT request_id, target, mode, requested_by FROM audit.claim_request(?)",
+                    rs -> agent.executor().request(rs.getString(2), rs.getString(4))
+                            .withMode(RunMode.fromSql(rs.getString(3))).withRequestId(rs.getLong(1)),
+                    agent.name()));
         }
     }
 
+    /** Runs a claimed request; the request's outcome is its run's, derived in SQL (audit.complete_request). */
     private void execute(RunRequest request) throws SQLException {
-        log.info("claimed request {}: {} of {} (requested by {})", request.requestId(), request.mode().sql(), request.target(),
+        log.info("claimed request {}: {} of {} (requested by {})", request.requestId(), request.mode().sqlName(), request.target(),
                 request.requestedBy());
-        RunOutcome outcome;
+        String error = null;
         try {
-            outcome = agent.executor().run(request, RunListener.NONE);
+            agent.executor().run(request, RunListener.NONE);
         } catch (SQLException | RuntimeException e) {
             log.error("request {} failed: {}", request.requestId(), e.getMessage(), e);
-            complete(request, "failed", null, "agent error: " + e.getMessage(), null);
-            return;
+            error = "agent error: " + e.getMessage();
         }
-        String status = switch (outcome.kind()) {
-            case CERTIFIED, NOT_CERTIFIED -> "done";
-            case REFRESH_FAILED -> "failed";
-            case SKIPPED -> "skipped";
-            case CANCELLED -> "abandoned";
-        };
-        complete(request, status, outcome.runId(), outcome.summary(), outcome.kind() == RunOutcome.Kind.REFRESH_FAILED
-                || outcome.kind() == RunOutcome.Kind.SKIPPED || outcome.kind() == RunOutcome.Kind.CANCELLED ? null : outcome.certified());
-    }
-
-    private void complete(RunRequest request, String status, Long runId, String outcome, Boolean certified) throws SQLException {
-        try (Connection c = agent.database().autocommit();
-             PreparedStatement ps = c.prepareStatement("SELECT audit.complete_request(?, ?, ?, ?, ?)")) {
-            ps.setLong(1, request.requestId());
-            ps.setString(2, status);
-            ps.setObject(3, runId, java.sql.Types.BIGINT);
-            ps.setString(4, outcome);
-            ps.setObject(5, certified, java.sql.Types.BOOLEAN);
-            ps.execute();
+        try (Connection c = agent.database().autocommit()) {
+            new JdbcTemplate(c).queryForString("SELECT (audit.complete_request(?, ?)).status", request.requestId(), error);
         } catch (SQLException e) {
             // e.g. the claim was reaped while the run went on: the run's own history still says what happened
-            log.warn("could not complete request {} as {}: {}", request.requestId(), status, e.getMessage());
+            log.warn("could not complete request {}: {}", request.requestId(), e.getMessage());
         }
     }
 
     /** Waits for a notification, the poll interval, or stop(); returns the (possibly new) listening connection. */
     private Connection awaitWork(Connection listener) {
         long deadline = System.nanoTime() + agent.settings().pollInterval.toNanos();
-        while (!stopping && System.nanoTime() < deadline) {
+        while (!stopping() && System.nanoTime() < deadline) {
             if (listener == null) {
                 synchronized (wake) {
                     try {

@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 public final class GracefulShutdown implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GracefulShutdown.class);
+    /** How long cancelled work may take to roll back and record its end before the JVM exits anyway. */
+    public static final Duration CANCEL_WAIT = Duration.ofSeconds(30);
 
     private final Thread hook;
     private final CountDownLatch done = new CountDownLatch(1);
@@ -32,8 +34,8 @@ public final class GracefulShutdown implements AutoCloseable {
                 if (!done.await(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                     log.warn("grace period of {} over: cancelling running steps", grace);
                     cancel.run();
-                    if (!done.await(30, TimeUnit.SECONDS)) {
-                        log.error("work did not end 30 s after cancelling; exiting anyway");
+                    if (!done.await(CANCEL_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                        log.error("work did not end {} after cancelling; exiting anyway", CANCEL_WAIT);
                     }
                 }
             } catch (InterruptedException e) {

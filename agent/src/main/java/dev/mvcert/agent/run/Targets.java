@@ -17,6 +17,7 @@ public final class Targets {
      * pg_catalog, so any role may call it; a missing relation is the database's own error.
      */
     public static String canonical(Connection c, String target) throws SQLException {
+        requireName(target);
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relkind::text "
                 + "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ?::regclass")) {
             ps.setString(1, target);
@@ -24,7 +25,7 @@ public final class Targets {
                 rs.next();
                 String kind = rs.getString(2);
                 if (!"v".equals(kind) && !"m".equals(kind)) {
-                    throw new ConfigurationException("--target " + target + " is not a view or materialized view (relkind " + kind + ")");
+                    throw new ConfigurationException("--target " + quoted(target) + " is not a view or materialized view (relkind " + kind + ")");
                 }
                 return rs.getString(1);
             }
@@ -37,6 +38,7 @@ public final class Targets {
      * wrong; these are re-raised naming the value as given, with the same SQLSTATE.
      */
     public static ResultSet executeNaming(PreparedStatement ps, String target) throws SQLException {
+        requireName(target);
         try {
             return ps.executeQuery();
         } catch (SQLException e) {
@@ -44,16 +46,45 @@ public final class Targets {
         }
     }
 
-    private static SQLException naming(String target, SQLException e) {
+    /** The --target value as given, refused when blank (the database's own error would not name it). */
+    public static String require(String target) {
+        if (target == null || target.isBlank()) {
+            throw new ConfigurationException("--target must name a view or materialized view, got '" + target + "'");
+        }
+        return target;
+    }
+
+    /**
+     * A database error about the user's --target, re-raised naming the value as given when
+     * PostgreSQL's own message does not ("invalid name syntax", a missing schema), with the same SQLSTATE.
+     */
+    public static SQLException naming(String target, SQLException e) {
         String state = e.getSQLState();
         if (!"42602".equals(state) && !"42P01".equals(state) && !"3F000".equals(state)) {
             return e;
         }
         String message = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
                 ? p.getServerErrorMessage().getMessage() : e.getMessage();
-        if (message != null && message.contains(target)) {
+        // PostgreSQL quotes the names it could not find; anything else does not name the input
+        if (message != null && message.contains(quoted(target))) {
             return e;
         }
-        return new SQLException("--target " + target + ": " + message, state, e);
+        return new SQLException("--target " + quoted(target) + ": " + message, state, e);
+    }
+
+    /**
+     * An empty or blank --target is a usage error: PostgreSQL would answer "invalid name
+     * syntax", which names nothing, and a blank value is invisible in any message.
+     */
+    private static void requireName(String target) {
+        if (target != null && target.isBlank()) {
+            throw new ConfigurationException("--target " + quoted(target) + " is " + (target.isEmpty() ? "empty" : "blank")
+                    + ": name a view or materialized view, e.g. --target ml.features_v");
+        }
+    }
+
+    /** The value as given, in double quotes like PostgreSQL's messages, so blanks and edges stay visible. */
+    private static String quoted(String target) {
+        return '"' + target + '"';
     }
 }

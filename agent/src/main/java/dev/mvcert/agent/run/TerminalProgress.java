@@ -1,15 +1,11 @@
 package dev.mvcert.agent.run;
 
-import dev.mvcert.agent.db.Database;
 import dev.mvcert.engine.refresh.PlannedView;
-import dev.mvcert.engine.refresh.RefreshPlan;
 import dev.mvcert.engine.refresh.StepResult;
+import dev.mvcert.engine.run.RunContext;
+import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunResult;
 import java.io.PrintStream;
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,15 +13,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+
 /**
  * Progress of a long run on a terminal: steps done / total, the views refreshing now, elapsed
- * time, and an ETA from earlier runs' step durations (audit.step). One status line, redrawn
- * every second.
+ * time, and an ETA from the plan's expected durations (the same medians of earlier refreshes
+ * the run orders its views by). One status line, redrawn every second.
  */
 public final class TerminalProgress implements RunListener, AutoCloseable {
 
     private final PrintStream out;
-    private final Database database;
     private final int parallel;
     private final Map<String, Long> running = new ConcurrentHashMap<>();
     private final Map<String, Duration> expected = new ConcurrentHashMap<>();
@@ -38,41 +34,44 @@ public final class TerminalProgress implements RunListener, AutoCloseable {
     private volatile int total;
     private volatile long startedAt;
 
-    public TerminalProgress(PrintStream out, Database database, int parallel) {
+    public TerminalProgress(PrintStream out, int parallel) {
         this.out = out;
-        this.database = database;
         this.parallel = Math.max(1, parallel);
     }
 
     @Override
-    public void runStarted(long runId, RefreshPlan plan) {
-        total = plan.views().size();
+    public void runStarted(RunContext run) {
+        total = run.plan().views().size();
         startedAt = System.nanoTime();
-        loadHistory(plan);
+        for (PlannedView v : run.plan().views()) {
+            if (v.expectedDuration() != null) {
+                expected.put(v.matview(), v.expectedDuration());
+            }
+        }
         ticker.scheduleAtFixedRate(this::draw, 1, 1, TimeUnit.SECONDS);
     }
 
     @Override
-    public void stepStarted(PlannedView view, int attempt) {
+    public void stepStarted(RunContext run, PlannedView view, int attempt) {
         running.put(view.matview(), System.nanoTime());
         draw();
     }
 
     @Override
-    public void stepFinished(PlannedView view, StepResult result) {
+    public void stepFinished(RunContext run, PlannedView view, StepResult result) {
         running.remove(view.matview());
         done.put(view.matview(), true);
         draw();
     }
 
     @Override
-    public void stepSkipped(PlannedView view, String reason) {
+    public void stepSkipped(RunContext run, PlannedView view, StepResult result) {
         done.put(view.matview(), true);
         draw();
     }
 
     @Override
-    public void runFinished(RunOutcome outcome) {
+    public void runFinished(RunResult result) {
         ticker.shutdownNow();
         synchronized (out) {
             out.print("\r\033[K");
@@ -120,22 +119,6 @@ public final class TerminalProgress implements RunListener, AutoCloseable {
         synchronized (out) {
             out.print("\r\033[K" + line());
             out.flush();
-        }
-    }
-
-    private void loadHistory(RefreshPlan plan) {
-        String sql = "SELECT s.matview, avg(extract(epoch FROM s.duration)) FROM audit.step s "
-                + "WHERE s.matview = ANY (?) AND s.status = 'succeeded' AND s.started_at > now() - interval '30 days' GROUP BY s.matview";
-        try (Connection c = database.autocommit(); PreparedStatement ps = c.prepareStatement(sql)) {
-            Array names = c.createArrayOf("text", plan.views().stream().map(PlannedView::matview).toArray());
-            ps.setArray(1, names);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    expected.put(rs.getString(1), Duration.ofMillis((long) (rs.getDouble(2) * 1000)));
-                }
-            }
-        } catch (SQLException e) {
-            // no ETA then; the run itself is unaffected
         }
     }
 

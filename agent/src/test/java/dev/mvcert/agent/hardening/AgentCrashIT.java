@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mvcert.agent.AgentRuntime;
-import dev.mvcert.agent.run.RunListener;
-import dev.mvcert.agent.run.RunOutcome;
-import dev.mvcert.agent.run.RunRequest;
+import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunResult;
 import dev.mvcert.agent.testing.AgentProcess;
 import dev.mvcert.agent.testing.Agents;
 import dev.mvcert.agent.testing.SmallPipeline;
@@ -49,9 +50,9 @@ class AgentCrashIT {
                 """);
         SmallPipeline.acceptBaseline(db);
         try (AgentRuntime agent = Agents.start(db, Agents.settings())) {
-            RunOutcome first = agent.executor().run(new RunRequest(SmallPipeline.TARGET, RunRequest.Mode.INCREMENTAL, "test", null),
+            RunResult first = agent.executor().run(agent.executor().request(SmallPipeline.TARGET, "test").withMode(RunMode.INCREMENTAL),
                     RunListener.NONE);
-            assertEquals(RunOutcome.Kind.CERTIFIED, first.kind(), first.toString());
+            assertEquals(RunOutcome.CERTIFIED, first.outcome(), first.toString());
         }
     }
 
@@ -102,8 +103,8 @@ class AgentCrashIT {
             long next = db.queryValue(Long.class, "SELECT audit.request_run('small.t_v', 'incremental', 'after the crash')");
             Wait.until("the next request finished", Duration.ofSeconds(60), () -> !List.of("queued", "claimed").contains(
                     db.queryValue(String.class, "SELECT status FROM audit.run_request WHERE request_id = ?", next)));
-            assertEquals("done true claim-survivor", db.queryValue(String.class,
-                    "SELECT status || ' ' || certified || ' ' || claimed_by FROM audit.run_request WHERE request_id = ?", next),
+            assertEquals("certified claim-survivor", db.queryValue(String.class,
+                    "SELECT status || ' ' || claimed_by FROM audit.run_request WHERE request_id = ?", next),
                     survivor.output());
         }
         assertEquals(Long.valueOf(0), db.queryValue(Long.class, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"));
@@ -146,8 +147,8 @@ class AgentCrashIT {
             long next = db.queryValue(Long.class, "SELECT audit.request_run('small.t_v', 'atomic', 'after the crash')");
             Wait.until("the next request finished", Duration.ofSeconds(60), () -> !List.of("queued", "claimed").contains(
                     db.queryValue(String.class, "SELECT status FROM audit.run_request WHERE request_id = ?", next)));
-            assertEquals("done true", db.queryValue(String.class,
-                    "SELECT status || ' ' || certified FROM audit.run_request WHERE request_id = ?", next), survivor.output());
+            assertEquals("certified", db.queryValue(String.class,
+                    "SELECT status FROM audit.run_request WHERE request_id = ?", next), survivor.output());
             assertTrue(db.queryValue(Long.class, "SELECT certified_run_id FROM audit.registry WHERE target = 'small.t_v'") > run);
         }
     }

@@ -83,6 +83,9 @@ class CliBadInputIT {
                 c("serve --agent-name blank", 2, "--agent-name", "serve", "--agent-name", "  "),
                 c("status --runs negative", 2, "got -5", "status", "--runs", "-5"),
                 c("schedule without --target", 2, "--target", "schedule", "--cron", "0 2 * * *"),
+                c("report without --target", 2, "--target", "report"),
+                c("report --run not a number", 2, "abc", "report", "--target", "small.t_v", "--run", "abc"),
+                c("report --run zero", 2, "got 0", "report", "--target", "small.t_v", "--run", "0"),
                 c("demo --scale negative", 2, "got -1", "demo", "--scale", "-1"),
                 c("--jdbc-url garbage", 2, "garbage", "status", "--jdbc-url", "garbage"),
                 c("--jdbc-url of another driver", 2, "jdbc:mysql://localhost/x", "status", "--jdbc-url", "jdbc:mysql://localhost/x"),
@@ -91,7 +94,7 @@ class CliBadInputIT {
                 new Case("PGPORT=0", Map.of("PGPORT", "0"), List.of("status"), 2, "PGPORT"),
                 db("run: unknown target", 7, "small.no_such_v", "run", "--target", "small.no_such_v"),
                 db("run: target with quotes and a semicolon", 7, HOSTILE, "run", "--target", HOSTILE),
-                db("run: a table, not a view", 2, "small.base", "run", "--target", "small.base"),
+                db("run: a table, not a view", 7, "small.base", "run", "--target", "small.base"),
                 db("plan: target with quotes and a semicolon", 7, HOSTILE, "plan", "--target", HOSTILE),
                 db("certify: unknown target", 7, "small.no_such_v", "certify", "--target", "small.no_such_v"),
                 db("certify: SQL fragment", 7, "small.t_v; SELECT 1", "certify", "--target", "small.t_v; SELECT 1"),
@@ -105,7 +108,27 @@ class CliBadInputIT {
                 db("schedule: cron with SQL", 7, "0 2 * * *; DROP TABLE small.base", "schedule", "--target", "small.t_v",
                         "--cron", "0 2 * * *; DROP TABLE small.base"),
                 db("schedule: unknown mode", 7, "sometimes", "schedule", "--target", "small.t_v", "--cron", "0 2 * * *", "--mode", "sometimes"),
-                db("schedule: hostile target", 7, HOSTILE, "schedule", "--target", HOSTILE, "--cron", "0 2 * * *"));
+                db("schedule: hostile target", 7, HOSTILE, "schedule", "--target", HOSTILE, "--cron", "0 2 * * *"),
+                // an empty or blank name: PostgreSQL's "invalid name syntax" names nothing
+                db("run: empty target", 2, "--target \"\" is empty", "run", "--target", ""),
+                db("plan: blank target", 2, "--target \"  \" is blank", "plan", "--target", "  "),
+                db("certify: empty target", 2, "--target \"\" is empty", "certify", "--target", ""),
+                db("baseline capture: blank target", 2, "--target \" \" is blank", "baseline", "capture", "--target", " ", "--note", "x"),
+                db("status: empty target", 2, "--target \"\" is empty", "status", "--target", ""),
+                db("schedule: empty target", 2, "--target \"\" is empty", "schedule", "--target", "", "--cron", "0 2 * * *"),
+                db("serve: empty health target", 2, "--target \"\" is empty", "serve", "--health-target", "", "--http-port", "-1"),
+                db("certify: a name with a missing schema", 7, "nope.nothing", "certify", "--target", "nope.nothing"),
+                // system views are not targets
+                db("plan: a system view", 7, "pg_catalog.pg_stat_activity is a system view", "plan", "--target", "pg_catalog.pg_stat_activity"),
+                db("run: a system view", 7, "information_schema.tables is a system view", "run", "--target", "information_schema.tables"),
+                db("certify: a system view", 7, "pg_catalog.pg_settings is a system view", "certify", "--target", "pg_catalog.pg_settings"),
+                db("schedule: a system view", 7, "pg_catalog.pg_stat_activity is a system view", "schedule", "--target",
+                        "pg_catalog.pg_stat_activity", "--cron", "0 2 * * *"),
+                db("report: hostile target", 7, HOSTILE, "report", "--target", HOSTILE),
+                db("report: a view that is not a registered target", 7, "small.c_mv", "report", "--target", "small.c_mv"),
+                db("report: a run of no such number", 2, "--run 987654", "report", "--target", "small.t_v", "--run", "987654"),
+                db("report --out into a missing directory", 2, "/nonexistent/dir/r.html", "report", "--target", "small.t_v",
+                        "--out", "/nonexistent/dir/r.html"));
     }
 
     private static final Map<String, String> IDS = new LinkedHashMap<>();

@@ -61,7 +61,7 @@ class DatabaseRestartIT {
                     "SELECT run_id || ' ' || status || ' ' || coalesce(reason, '-') FROM audit.run ORDER BY run_id")
                     + "\nagent alive: " + agent.process().isAlive() + "\n" + agent.output(), e);
         }
-        return db.queryValue(String.class, "SELECT status || ' ' || coalesce(certified::text, '-') FROM audit.run_request WHERE request_id = ?",
+        return db.queryValue(String.class, "SELECT status FROM audit.run_request WHERE request_id = ?",
                 request);
     }
 
@@ -90,7 +90,7 @@ class DatabaseRestartIT {
                 "no step left running");
         assertTrue(agent.process().isAlive(), "the agent survived the restart\n" + agent.output());
 
-        assertEquals("done true", finish(db, db.queryValue(Long.class, "SELECT audit.request_run('small.t_v', 'incremental', 'after the restart')")),
+        assertEquals("certified", finish(db, db.queryValue(Long.class, "SELECT audit.request_run('small.t_v', 'incremental', 'after the restart')")),
                 agent.output());
 
         {
@@ -99,18 +99,19 @@ class DatabaseRestartIT {
             restart(db, mode); // now while the agent waits for work
             Thread.sleep(1500); // a few polls against the restarting server
             assertTrue(agent.process().isAlive(), "the agent survived the idle restart\n" + agent.output());
-            assertEquals("done true", finish(db, db.queryValue(Long.class, "SELECT audit.request_run('small.t_v', 'incremental', 'after the idle restart')")),
+            assertEquals("certified", finish(db, db.queryValue(Long.class, "SELECT audit.request_run('small.t_v', 'incremental', 'after the idle restart')")),
                     agent.output());
         }
         assertEquals(List.of(), db.queryColumn("SELECT request_id || ' ' || status FROM audit.run_request "
-                + "WHERE status NOT IN ('done', 'failed', 'abandoned', 'skipped', 'coalesced') OR finished_at IS NULL OR outcome IS NULL"),
+                + "WHERE status NOT IN ('certified', 'not_certified', 'refresh_failed', 'abandoned', 'skipped', 'coalesced', 'error') "
+                + "OR finished_at IS NULL OR outcome IS NULL"),
                 "every request ended in a terminal state with an outcome");
         assertEquals(List.of(), db.queryColumn("SELECT request_id || ': ' || count(*) || ' runs' FROM audit.run WHERE request_id IS NOT NULL "
                 + "GROUP BY request_id HAVING count(*) > 1"), "no request ran twice");
         assertEquals(List.of(), db.queryColumn("SELECT run_id || ' ' || matview || ' attempt ' || attempt FROM audit.step "
                 + "GROUP BY run_id, matview, attempt HAVING count(*) > 1"), "one history row per step attempt");
         assertEquals(List.of(), db.queryColumn("SELECT r.run_id || ' ' || v FROM audit.run r "
-                + "CROSS JOIN unnest(ARRAY['small.a_mv', 'small.b_mv', 'small.c_mv']) v WHERE r.status = 'succeeded' "
+                + "CROSS JOIN unnest(ARRAY['small.a_mv', 'small.b_mv', 'small.c_mv']) v WHERE r.status = 'certified' "
                 + "AND NOT EXISTS (SELECT 1 FROM audit.step s WHERE s.run_id = r.run_id AND s.matview = v)"),
                 "every view of every succeeded run has its step row");
     }

@@ -82,8 +82,10 @@ class QueueIT {
             Wait.until("every request handled", Duration.ofSeconds(90), () -> queueIsEmpty(db));
         }
         assertEquals(List.of(), db.queryColumn("SELECT request_id || ' ' || status || ' ' || coalesce(outcome, '') FROM audit.run_request "
-                + "WHERE status NOT IN ('done', 'coalesced', 'skipped') OR (status = 'done' AND certified IS DISTINCT FROM true)"));
-        assertTrue(db.queryValue(Long.class, "SELECT count(*) FROM audit.run_request WHERE status = 'done'") >= 2);
+                + "WHERE status NOT IN ('certified', 'coalesced', 'skipped') "
+                // the two targets share views: a run of one may refresh a view while the other certifies
+                + "AND NOT (status = 'not_certified' AND outcome LIKE '%closure changed while it ran%')"));
+        assertTrue(db.queryValue(Long.class, "SELECT count(*) FROM audit.run_request WHERE status = 'certified'") >= 2);
         assertEquals(Long.valueOf(0), db.queryValue(Long.class, """
                 SELECT count(*) FROM audit.step x JOIN audit.step y ON x.matview = y.matview AND x.step_id < y.step_id
                  WHERE x.status IN ('succeeded', 'failed') AND y.status IN ('succeeded', 'failed')
@@ -115,8 +117,8 @@ class QueueIT {
             db.execute("SELECT audit.request_run('small.t_v')");
             Wait.until("the next request done", Duration.ofSeconds(60), () -> queueIsEmpty(db));
         }
-        assertEquals("done true", db.queryValue(String.class,
-                "SELECT status || ' ' || certified FROM audit.run_request ORDER BY request_id DESC LIMIT 1"));
+        assertEquals("certified", db.queryValue(String.class,
+                "SELECT status FROM audit.run_request ORDER BY request_id DESC LIMIT 1"));
     }
 
     @Test
@@ -131,8 +133,8 @@ class QueueIT {
             assertTrue(agent.process().waitFor(60, TimeUnit.SECONDS), agent.output());
             String output = agent.output();
             assertEquals("cancelled", db.queryValue(String.class, "SELECT status FROM audit.run WHERE executor = 'agent:terminated'"), output);
-            assertEquals("abandoned", db.queryValue(String.class,
-                    "SELECT status FROM audit.run_request WHERE claimed_by = 'terminated'"), output);
+            assertEquals("cancelled", db.queryValue(String.class,
+                    "SELECT status FROM audit.run_request WHERE claimed_by = 'terminated'"), "the request ends as its run did\n" + output);
             assertTrue(output.contains("grace period of PT1S over: cancelling running steps"), output);
             assertEquals(Long.valueOf(0), db.queryValue(Long.class, "SELECT count(*) FROM audit.step s JOIN audit.run r USING (run_id) "
                     + "WHERE r.executor = 'agent:terminated' AND s.status = 'running'"), "no step left running");

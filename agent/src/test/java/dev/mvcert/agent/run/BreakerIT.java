@@ -1,5 +1,10 @@
 package dev.mvcert.agent.run;
 
+import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunResult;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.mvcert.agent.AgentRuntime;
@@ -14,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PostgresExtension.class)
 class BreakerIT {
 
-    private static RunOutcome run(AgentRuntime agent) throws Exception {
-        return agent.executor().run(new RunRequest(SmallPipeline.TARGET, RunRequest.Mode.INCREMENTAL, "test", null), RunListener.NONE);
+    private static RunResult run(AgentRuntime agent) throws Exception {
+        return agent.executor().run(agent.executor().request(SmallPipeline.TARGET, "test").withMode(RunMode.INCREMENTAL), RunListener.NONE);
     }
 
     private static String state(TestDatabase db) {
@@ -31,29 +36,29 @@ class BreakerIT {
         settings.maxAttempts = 1;
         try (AgentRuntime agent = Agents.start(db, settings)) {
             SmallPipeline.fail(db, "a", "22012", 100);
-            assertEquals(RunOutcome.Kind.REFRESH_FAILED, run(agent).kind());
+            assertEquals(RunOutcome.REFRESH_FAILED, run(agent).outcome());
             assertEquals("closed", state(db));
-            assertEquals(RunOutcome.Kind.REFRESH_FAILED, run(agent).kind());
+            assertEquals(RunOutcome.REFRESH_FAILED, run(agent).outcome());
             assertEquals("open", state(db));
 
-            RunOutcome skipped = run(agent);
-            assertEquals(RunOutcome.Kind.SKIPPED, skipped.kind(), skipped.toString());
+            RunResult skipped = run(agent);
+            assertEquals(RunOutcome.SKIPPED, skipped.outcome(), skipped.toString());
             assertEquals("breaker_open", db.queryValue(String.class,
                     "SELECT skip_reason FROM audit.step WHERE run_id = ? AND matview = 'small.a_mv'", skipped.runId()));
-            assertEquals("upstream_failed", db.queryValue(String.class,
+            assertEquals("upstream_not_refreshed", db.queryValue(String.class,
                     "SELECT skip_reason FROM audit.step WHERE run_id = ? AND matview = 'small.c_mv'", skipped.runId()));
             assertEquals(Long.valueOf(2), db.queryValue(Long.class, "SELECT last_value FROM small.a_calls"),
                     "while open, the view was not refreshed (its step function ran only twice)");
 
             Thread.sleep(2200); // cool-down: the next run gets one trial, which fails and re-opens the breaker
-            RunOutcome trial = run(agent);
-            assertEquals(RunOutcome.Kind.REFRESH_FAILED, trial.kind(), trial.toString());
+            RunResult trial = run(agent);
+            assertEquals(RunOutcome.REFRESH_FAILED, trial.outcome(), trial.toString());
             assertEquals("open", state(db));
 
             Thread.sleep(2200);
             SmallPipeline.heal(db);
-            RunOutcome healed = run(agent);
-            assertEquals(RunOutcome.Kind.CERTIFIED, healed.kind(), healed.toString());
+            RunResult healed = run(agent);
+            assertEquals(RunOutcome.CERTIFIED, healed.outcome(), healed.toString());
             assertEquals("closed", state(db));
             assertEquals(Long.valueOf(0), db.queryValue(Long.class, "SELECT consecutive_failures::bigint FROM audit.breaker WHERE matview = 'small.a_mv'"));
         }

@@ -1,5 +1,10 @@
 package dev.mvcert.agent.run;
 
+import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunResult;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,22 +39,22 @@ class RetryIT {
         SmallPipeline.heal(db);
     }
 
-    private static RunOutcome run(TestDatabase db, int maxAttempts) throws Exception {
+    private static RunResult run(TestDatabase db, int maxAttempts) throws Exception {
         AgentSettings settings = Agents.settings();
         settings.maxAttempts = maxAttempts;
         try (AgentRuntime agent = Agents.start(db, settings)) {
             // Jitter pinned to the ceiling so the growth of the waits is visible in the history.
             RetryPolicy policy = new RetryPolicy(maxAttempts, Duration.ofMinutes(1), Duration.ofMillis(400), Duration.ofSeconds(5), () -> 1.0);
-            RunExecutor executor = new RunExecutor(agent.database(), settings, agent.metrics(), policy, "agent:test");
-            return executor.run(new RunRequest(SmallPipeline.TARGET, RunRequest.Mode.INCREMENTAL, "test", null), RunListener.NONE);
+            RunExecutor executor = new RunExecutor(agent.database(), settings, agent.metrics(), policy, "agent:test", new Stopping());
+            return executor.run(executor.request(SmallPipeline.TARGET, "test").withMode(RunMode.INCREMENTAL), RunListener.NONE);
         }
     }
 
     @Test
     void retryableFailuresAreRetriedWithGrowingWaitsAndEveryAttemptIsRecorded(TestDatabase db) throws Exception {
         SmallPipeline.fail(db, "a", "55P03", 2); // lock_not_available: retryable
-        RunOutcome outcome = run(db, 3);
-        assertEquals(RunOutcome.Kind.CERTIFIED, outcome.kind(), outcome.toString());
+        RunResult outcome = run(db, 3);
+        assertEquals(RunOutcome.CERTIFIED, outcome.outcome(), outcome.toString());
         assertEquals(List.of("1 failed lock_timeout", "2 failed lock_timeout", "3 succeeded "),
                 db.queryColumn("SELECT attempt || ' ' || status || ' ' || coalesce(lower(error_class), '') FROM audit.step "
                         + "WHERE run_id = ? AND matview = 'small.a_mv' ORDER BY attempt", outcome.runId()));
@@ -64,8 +69,8 @@ class RetryIT {
     @Test
     void nonRetryableFailuresFailAtOnce(TestDatabase db) throws Exception {
         SmallPipeline.fail(db, "a", "22012", 5); // division_by_zero: a data error
-        RunOutcome outcome = run(db, 3);
-        assertEquals(RunOutcome.Kind.REFRESH_FAILED, outcome.kind(), outcome.toString());
+        RunResult outcome = run(db, 3);
+        assertEquals(RunOutcome.REFRESH_FAILED, outcome.outcome(), outcome.toString());
         assertEquals(List.of("1 failed"), db.queryColumn(
                 "SELECT attempt || ' ' || status FROM audit.step WHERE run_id = ? AND matview = 'small.a_mv'", outcome.runId()));
     }
@@ -74,17 +79,17 @@ class RetryIT {
     void exceedingTheRetryBudgetRaisesAnAlertLogEvent(TestDatabase db) throws Exception {
         SmallPipeline.fail(db, "a", "55P03", 10);
         ListAppender<ILoggingEvent> events = new ListAppender<>();
-        Logger logger = (Logger) LoggerFactory.getLogger(RunExecutor.class);
+        Logger logger = (Logger) LoggerFactory.getLogger(AgentViewPolicy.class);
         events.start();
         logger.addAppender(events);
-        RunOutcome outcome;
+        RunResult outcome;
         try {
             outcome = run(db, 2);
         } finally {
             logger.detachAppender(events);
         }
-        assertEquals(RunOutcome.Kind.REFRESH_FAILED, outcome.kind());
-        ILoggingEvent alert = events.list.stream().filter(e -> e.getMarkerList() != null && e.getMarkerList().contains(RunExecutor.ALERT))
+        assertEquals(RunOutcome.REFRESH_FAILED, outcome.outcome());
+        ILoggingEvent alert = events.list.stream().filter(e -> e.getMarkerList() != null && e.getMarkerList().contains(AgentViewPolicy.ALERT))
                 .findFirst().orElseThrow(() -> new AssertionError("no ALERT event in " + events.list));
         assertEquals("ERROR", alert.getLevel().toString());
         assertEquals("retry_budget_exceeded", alert.getMDCPropertyMap().get("alert"));

@@ -1,5 +1,10 @@
 package dev.mvcert.agent.run;
 
+import dev.mvcert.engine.run.RunListener;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunResult;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,11 +41,11 @@ class RunExecutorIT {
         SmallPipeline.delay(db, "b", 1.0);
         AgentSettings settings = Agents.settings();
         settings.parallel = 2;
-        RunOutcome outcome;
+        RunResult outcome;
         try (AgentRuntime agent = Agents.start(db, settings)) {
-            outcome = agent.executor().run(new RunRequest(SmallPipeline.TARGET, RunRequest.Mode.INCREMENTAL, "test", null), RunListener.NONE);
+            outcome = agent.executor().run(agent.executor().request(SmallPipeline.TARGET, "test").withMode(RunMode.INCREMENTAL), RunListener.NONE);
         }
-        assertEquals(RunOutcome.Kind.CERTIFIED, outcome.kind(), outcome.toString());
+        assertEquals(RunOutcome.CERTIFIED, outcome.outcome(), outcome.toString());
         long run = outcome.runId();
         assertEquals(Boolean.TRUE, db.queryValue(Boolean.class, """
                 SELECT a.started_at < b.finished_at AND b.started_at < a.finished_at
@@ -54,22 +59,22 @@ class RunExecutorIT {
                    AND a.matview = 'small.a_mv' AND b.matview = 'small.b_mv' AND c.matview = 'small.c_mv'""", run),
                 "c started after both of its inputs finished");
         assertEquals(List.of("succeeded"), db.queryColumn("SELECT DISTINCT status FROM audit.step WHERE run_id = ?", run));
-        assertEquals("succeeded", db.queryValue(String.class, "SELECT status FROM audit.run WHERE run_id = ?", run));
+        assertEquals("certified", db.queryValue(String.class, "SELECT status FROM audit.run WHERE run_id = ?", run));
     }
 
     @Test
     void runExitsZeroWhenCertifiedAndFourWhenARefreshFailsLeavingDependentsSkipped(TestDatabase db) {
         CliRunner.Result ok = CliRunner.run("run", "--jdbc-url", db.jdbcUrl(), "-U", "postgres", "--target", "small.t_v", "--no-progress");
         assertEquals(0, ok.exitCode(), ok.toString());
-        assertTrue(ok.out().startsWith("small.t_v: certified (run "), ok.toString());
+        assertTrue(ok.out().startsWith("small.t_v: certified (incremental run "), ok.toString());
 
         SmallPipeline.fail(db, "a", "22012", 10); // division_by_zero: a data error, not retryable
         CliRunner.Result failed = CliRunner.run("run", "--jdbc-url", db.jdbcUrl(), "-U", "postgres", "--target", "small.t_v");
         assertEquals(4, failed.exitCode(), failed.toString());
         assertTrue(failed.out().contains("stale (previous snapshot kept): small.a_mv, small.c_mv"), failed.toString());
         Long run = db.queryValue(Long.class, "SELECT max(run_id) FROM audit.run");
-        assertEquals("failed", db.queryValue(String.class, "SELECT status FROM audit.run WHERE run_id = ?", run));
-        assertEquals(List.of("small.a_mv failed 1", "small.b_mv succeeded 1", "small.c_mv skipped upstream_failed"),
+        assertEquals("refresh_failed", db.queryValue(String.class, "SELECT status FROM audit.run WHERE run_id = ?", run));
+        assertEquals(List.of("small.a_mv failed 1", "small.b_mv succeeded 1", "small.c_mv skipped upstream_not_refreshed"),
                 db.queryColumn("SELECT matview || ' ' || status || ' ' || coalesce(skip_reason, attempt::text) FROM audit.step "
                         + "WHERE run_id = ? ORDER BY matview", run));
     }
@@ -101,8 +106,8 @@ class RunExecutorIT {
         assertEquals(7, unknown.exitCode(), unknown.toString());
         assertTrue(unknown.err().contains("relation \"small.nope\" does not exist"), unknown.toString());
         CliRunner.Result table = CliRunner.run("run", "--jdbc-url", db.jdbcUrl(), "-U", "postgres", "--target", "small.base");
-        assertEquals(2, table.exitCode(), table.toString());
-        assertTrue(table.err().contains("--target small.base is not a view or materialized view"), table.toString());
+        assertEquals(7, table.exitCode(), table.toString());
+        assertTrue(table.err().contains("small.base is a table, not a view or materialized view"), table.toString());
         CliRunner.Result atomic = CliRunner.run("run", "--jdbc-url", db.jdbcUrl(), "-U", "postgres", "--target", "small.t_v",
                 "--mode", "atomic", "--parallel", "4");
         assertTrue(atomic.err().contains("refreshes sequentially; --parallel is ignored"), atomic.toString());

@@ -1,5 +1,6 @@
 package dev.mvcert.engine.certify;
 
+import dev.mvcert.engine.json.Json;
 import dev.mvcert.engine.certify.baseline.AcceptedBaseline;
 import dev.mvcert.engine.certify.baseline.BaselineItem;
 import java.lang.System.Logger.Level;
@@ -75,8 +76,9 @@ public final class Certification {
         long id = record(rules.target(), runId, started, results);
         CertificationStatus status = publish(id, datasetHash(datasetHashes.measured()), seen,
                 context == null ? Set.of() : context.bodyFunctions());
+        String staleReason = status == CertificationStatus.STALE ? staleReason(rules.target()) : null;
         Duration duration = Duration.between(started, Instant.now());
-        CertificationResult result = new CertificationResult(rules.target(), id, runId, status, results, duration);
+        CertificationResult result = new CertificationResult(rules.target(), id, runId, status, results, duration, staleReason);
         LOG.log(status == CertificationStatus.CERTIFIED ? Level.INFO : Level.WARNING, () -> "certification " + id + " of "
                 + rules.target() + ": " + status + " in " + duration.toMillis() + " ms"
                 + (result.certified() ? "" : "\n" + result.failureSummary()));
@@ -103,7 +105,7 @@ public final class Certification {
             }
             ps.setTimestamp(3, Timestamp.from(started));
             ps.setString(4, executor);
-            ps.setString(5, Json.arrayOfObjects(rows));
+            ps.setString(5, Json.write(rows));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -121,6 +123,15 @@ public final class Certification {
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getString(1);
+        }
+    }
+
+    private String staleReason(String target) throws SQLException {
+        try (PreparedStatement ps = work.prepareStatement("SELECT stale_reason FROM audit.registry WHERE target = ?")) {
+            ps.setString(1, target);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
         }
     }
 

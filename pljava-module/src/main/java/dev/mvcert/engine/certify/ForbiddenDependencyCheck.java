@@ -1,5 +1,6 @@
 package dev.mvcert.engine.certify;
 
+import dev.mvcert.engine.json.Json;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -46,7 +47,7 @@ final class ForbiddenDependencyCheck implements Check {
         }
         Map<String, List<String>> violations = new LinkedHashMap<>();
         try (PreparedStatement ps = context.connection().prepareStatement(MATCH)) {
-            ps.setString(1, Json.arrayOfObjects(objects));
+            ps.setString(1, Json.write(objects));
             ps.setString(2, context.target());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -16,7 +16,12 @@ final class SqlLexer {
 
     enum Kind { IDENTIFIER, QUOTED_IDENTIFIER, STRING, NUMBER, PARAMETER, SYMBOL }
 
-    record Token(Kind kind, String text, int line) {
+    /** A token: its value, the line it starts on, and where it lies in the source ({@code start} inclusive, {@code end} exclusive). */
+    record Token(Kind kind, String text, int line, int start, int end) {
+        Token(Kind kind, String text, int line) {
+            this(kind, text, line, -1, -1);
+        }
+
         boolean is(Kind k, String value) {
             return kind == k && text.equals(value);
         }
@@ -42,69 +47,90 @@ final class SqlLexer {
         return new SqlLexer(src == null ? "" : src).run();
     }
 
+    /** The first token at or after {@code from} (blanks and comments skipped), or null at the end. */
+    static Token firstToken(String src, int from) {
+        SqlLexer lexer = new SqlLexer(src == null ? "" : src);
+        lexer.pos = Math.max(0, from);
+        while (lexer.pos < lexer.src.length()) {
+            int start = lexer.pos;
+            Token token = lexer.next();
+            if (token != null) {
+                return new Token(token.kind(), token.text(), 0, start, lexer.pos);
+            }
+        }
+        return null;
+    }
+
     private List<Token> run() {
         List<Token> tokens = new ArrayList<>();
         while (pos < src.length()) {
-            char c = src.charAt(pos);
-            if (c == '\n') {
-                line++;
-                pos++;
-            } else if (Character.isWhitespace(c)) {
-                pos++;
-            } else if (c == '-' && peek(1) == '-') {
-                while (pos < src.length() && src.charAt(pos) != '\n') {
-                    pos++;
-                }
-            } else if (c == '/' && peek(1) == '*') {
-                skipBlockComment();
-            } else if (c == '\'') {
-                int start = line;
-                tokens.add(new Token(Kind.STRING, quoted('\'', false), start));
-            } else if ((c == 'E' || c == 'e') && peek(1) == '\'') {
-                int start = line;
-                pos++;
-                tokens.add(new Token(Kind.STRING, quoted('\'', true), start));
-            } else if ((c == 'B' || c == 'b' || c == 'X' || c == 'x') && peek(1) == '\'') {
-                int start = line;
-                pos++;
-                tokens.add(new Token(Kind.STRING, quoted('\'', false), start));
-            } else if ((c == 'U' || c == 'u') && peek(1) == '&' && peek(2) == '\'') {
-                int start = line;
-                pos += 2;
-                tokens.add(new Token(Kind.STRING, quoted('\'', false), start));
-            } else if (c == '"') {
-                int start = line;
-                tokens.add(new Token(Kind.QUOTED_IDENTIFIER, quoted('"', false), start));
-            } else if (c == '$' && Character.isDigit(peek(1))) {
-                int start = pos++;
-                while (pos < src.length() && Character.isDigit(src.charAt(pos))) {
-                    pos++;
-                }
-                tokens.add(new Token(Kind.PARAMETER, src.substring(start, pos), line));
-            } else if (c == '$' && dollarTagEnd() > 0) {
-                int start = line;
-                tokens.add(new Token(Kind.STRING, dollarQuoted(), start));
-            } else if (isIdentifierStart(c)) {
-                int start = pos;
-                while (pos < src.length() && isIdentifierPart(src.charAt(pos))) {
-                    pos++;
-                }
-                tokens.add(new Token(Kind.IDENTIFIER, src.substring(start, pos).toLowerCase(Locale.ROOT), line));
-            } else if (Character.isDigit(c)) {
-                int start = pos;
-                while (pos < src.length() && (Character.isLetterOrDigit(src.charAt(pos)) || src.charAt(pos) == '.')) {
-                    pos++;
-                }
-                tokens.add(new Token(Kind.NUMBER, src.substring(start, pos), line));
-            } else if (c == ':' && (peek(1) == ':' || peek(1) == '=')) {
-                tokens.add(new Token(Kind.SYMBOL, src.substring(pos, pos + 2), line));
-                pos += 2;
-            } else {
-                tokens.add(new Token(Kind.SYMBOL, String.valueOf(c), line));
-                pos++;
+            int start = pos;
+            int startLine = line;
+            Token token = next();
+            if (token != null) {
+                tokens.add(new Token(token.kind(), token.text(), startLine, start, pos));
             }
         }
         return tokens;
+    }
+
+    /** The token at pos (advancing past it), or null for blanks and comments. */
+    private Token next() {
+        char c = src.charAt(pos);
+        if (c == '\n') {
+            line++;
+            pos++;
+        } else if (Character.isWhitespace(c)) {
+            pos++;
+        } else if (c == '-' && peek(1) == '-') {
+            while (pos < src.length() && src.charAt(pos) != '\n') {
+                pos++;
+            }
+        } else if (c == '/' && peek(1) == '*') {
+            skipBlockComment();
+        } else if (c == '\'') {
+            return new Token(Kind.STRING, quoted('\'', false), 0);
+        } else if ((c == 'E' || c == 'e') && peek(1) == '\'') {
+            pos++;
+            return new Token(Kind.STRING, quoted('\'', true), 0);
+        } else if ((c == 'B' || c == 'b' || c == 'X' || c == 'x') && peek(1) == '\'') {
+            pos++;
+            return new Token(Kind.STRING, quoted('\'', false), 0);
+        } else if ((c == 'U' || c == 'u') && peek(1) == '&' && peek(2) == '\'') {
+            pos += 2;
+            return new Token(Kind.STRING, quoted('\'', false), 0);
+        } else if (c == '"') {
+            return new Token(Kind.QUOTED_IDENTIFIER, quoted('"', false), 0);
+        } else if (c == '$' && Character.isDigit(peek(1))) {
+            int start = pos++;
+            while (pos < src.length() && Character.isDigit(src.charAt(pos))) {
+                pos++;
+            }
+            return new Token(Kind.PARAMETER, src.substring(start, pos), 0);
+        } else if (c == '$' && dollarTagEnd() > 0) {
+            return new Token(Kind.STRING, dollarQuoted(), 0);
+        } else if (isIdentifierStart(c)) {
+            int start = pos;
+            while (pos < src.length() && isIdentifierPart(src.charAt(pos))) {
+                pos++;
+            }
+            return new Token(Kind.IDENTIFIER, src.substring(start, pos).toLowerCase(Locale.ROOT), 0);
+        } else if (Character.isDigit(c)) {
+            int start = pos;
+            while (pos < src.length() && (Character.isLetterOrDigit(src.charAt(pos))
+                    || (src.charAt(pos) == '.' && peek(1) != '.'))) {
+                pos++;
+            }
+            return new Token(Kind.NUMBER, src.substring(start, pos), 0);
+        } else if (c == ':' && (peek(1) == ':' || peek(1) == '=')
+                || c == '.' && peek(1) == '.' || c == '<' && peek(1) == '<' || c == '>' && peek(1) == '>') {
+            pos += 2;
+            return new Token(Kind.SYMBOL, src.substring(pos - 2, pos), 0);
+        } else {
+            pos++;
+            return new Token(Kind.SYMBOL, String.valueOf(c), 0);
+        }
+        return null;
     }
 
     private char peek(int ahead) {

@@ -1,61 +1,42 @@
 package dev.mvcert.engine.certify;
 
+import dev.mvcert.engine.certify.TimeOfQueryAnalysis.Call;
+import dev.mvcert.engine.certify.TimeOfQueryAnalysis.Unit;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Runbook 001 failure class 2: a view or function of the closure depends on when the query
- * runs ({@code now()}, {@code CURRENT_DATE}, ...). Views are read from their query trees,
- * functions from their bodies, and functions called by function bodies are followed
- * transitively (PostgreSQL records no dependency for calls inside PL/pgSQL or SQL bodies).
- * See {@link TimeTokenScanner} for what counts. Dynamic SQL (EXECUTE of a string) and bodies
- * in other languages cannot be read; the latter are reported as not scanned.
+ * runs ({@code now()}, {@code CURRENT_DATE}, {@code 'today'} converted at run time, built-ins
+ * such as one-argument {@code age()} that read the clock in their own body, defaults like
+ * {@code asof date DEFAULT current_date} taken by a call, ...). {@link TimeOfQueryAnalysis}
+ * decides from what PostgreSQL parsed; this check reports one result per view of the closure
+ * and per user function reached, naming the path from the target and what to change.
+ *
+ * <p>A function that cannot be analysed (dynamic SQL, C outside pg_catalog, another language,
+ * a body that does not parse) fails closed, unless an admin recorded a reviewed exemption
+ * for exactly its current body ({@code audit.exempt_function}); a changed body voids it.
  */
 final class TimeOfQueryTokenCheck implements Check {
 
     static final String NAME = "time_of_query_token";
 
-    private static final String TIME_FUNCTIONS = """
-            SELECT p.oid, p.proname::text FROM pg_catalog.pg_proc p
-             WHERE p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace AND p.proname::text = ANY (?::text[])
-            """;
-    private static final String DATETIME_TYPES = """
-            SELECT t.oid FROM pg_catalog.pg_type t
-             WHERE t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
-               AND t.typname IN ('date', 'time', 'timetz', 'timestamp', 'timestamptz')
-            """;
-    private static final String VIEW_TREES = """
-            SELECT r.ev_class, r.ev_action::text FROM pg_catalog.pg_rewrite r
-             WHERE r.rulename = '_RETURN'
-               AND r.ev_class IN (SELECT pg_catalog.jsonb_array_elements_text(?::jsonb)::oid)
-            """;
-    private static final String FUNCTION_COLUMNS = """
-            SELECT p.oid, pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,
-                                            pg_catalog.pg_get_function_identity_arguments(p.oid)),
-                   l.lanname::text, p.prosrc, p.prosqlbody::text, p.proname::text
-              FROM pg_catalog.pg_proc p
-              JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-              JOIN pg_catalog.pg_language l ON l.oid = p.prolang
-            """;
-    private static final String FUNCTIONS_BY_OID = FUNCTION_COLUMNS
-            + " WHERE p.oid IN (SELECT pg_catalog.jsonb_array_elements_text(?::jsonb)::oid)"
-            + "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')";
-    private static final String FUNCTIONS_BY_NAME = FUNCTION_COLUMNS + """
-             JOIN pg_catalog.jsonb_to_recordset(?::jsonb) AS c(schema text, name text)
-               ON p.proname::text = c.name AND (c.schema IS NULL OR n.nspname::text = c.schema)
-            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+    private static final String EXEMPTIONS = """
+            SELECT e.function_identity, e.body_hash, e.exempted_by,
+                   pg_catalog.to_char(e.exempted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC', e.note
+              FROM audit.analysis_exemption e
+             WHERE e.ended_at IS NULL
             """;
 
-    private record Function(long oid, String name, String language, String source, String tree, String simpleName) {}
+    private record Exemption(String bodyHash, String by, String at, String note) {}
 
     @Override
     public String name() {
@@ -65,156 +46,136 @@ final class TimeOfQueryTokenCheck implements Check {
     @Override
     public List<CheckResult> run(CheckContext context) throws SQLException {
         Connection c = context.connection();
-        Map<Long, String> timeFunctions = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(TIME_FUNCTIONS)) {
-            ps.setString(1, "{" + String.join(",", TimeTokenScanner.TIME_FUNCTIONS) + "}");
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    timeFunctions.put(rs.getLong(1), rs.getString(2));
-                }
+        Closure closure = context.closure();
+        Map<Long, String> views = new LinkedHashMap<>();
+        Map<Long, ClosureObject> viewObjects = new LinkedHashMap<>();
+        List<Long> functions = new ArrayList<>();
+        for (ClosureObject o : closure.objects()) {
+            if (o.isView()) {
+                views.put(o.relid(), o.name());
+                viewObjects.put(o.relid(), o);
+            } else if (o.isFunction()) {
+                functions.add(o.relid());
             }
         }
-        Set<Long> datetimeTypes = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement(DATETIME_TYPES); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                datetimeTypes.add(rs.getLong(1));
-            }
-        }
+        TimeOfQueryAnalysis analysis = new TimeOfQueryAnalysis(c);
+        List<Unit> units = new ArrayList<>(analysis.analyse(views, functions));
+        Map<String, Exemption> exemptions = loadExemptions(c);
 
         List<CheckResult> results = new ArrayList<>();
-        Map<Long, ClosureObject> views = new LinkedHashMap<>();
-        List<Long> functionOids = new ArrayList<>();
-        for (ClosureObject o : context.closure().objects()) {
-            if (o.isView()) {
-                views.put(o.relid(), o);
-            } else if (o.isFunction()) {
-                functionOids.add(o.relid());
-            }
-        }
-        Map<Long, String> trees = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(VIEW_TREES)) {
-            ps.setString(1, jsonArray(views.keySet()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    trees.put(rs.getLong(1), rs.getString(2));
+        Map<Long, List<Unit>> byFunction = new LinkedHashMap<>();
+        for (Unit unit : units) {
+            if (unit.function == null) {
+                ClosureObject view = viewObjects.get(Long.parseLong(unit.key.substring("view:".length())));
+                Set<String> found = findings(unit, analysis);
+                List<String> failures = new ArrayList<>();
+                if (!found.isEmpty()) {
+                    failures.add(view.kind() + " " + closure.pathTo(view.name()) + " uses " + String.join(", ", found)
+                            + "; refactor to anchor-based logic (a day column or an as-of parameter)");
                 }
-            }
-        }
-        for (ClosureObject view : views.values()) {
-            List<String> found = TimeTokenScanner.scanQueryTree(trees.get(view.relid()), timeFunctions, datetimeTypes);
-            results.add(found.isEmpty()
-                    ? CheckResult.pass(NAME, view.name(), "no time-of-query token in the " + view.kind())
-                    : CheckResult.fail(NAME, view.name(), view.kind() + " " + context.closure().pathTo(view.name())
-                            + " uses " + String.join(", ", found)
-                            + "; refactor to anchor-based logic (a day column or an as-of parameter)"));
-        }
-
-        // Functions: those the closure names, then whatever their bodies call, until nothing new.
-        Map<Long, Function> seen = new LinkedHashMap<>();
-        Map<Long, String> calledBy = new HashMap<>();
-        List<Function> frontier = loadByOid(c, functionOids);
-        while (!frontier.isEmpty()) {
-            List<Long> nextOids = new ArrayList<>();
-            Set<TimeTokenScanner.Call> nextNames = new HashSet<>();
-            Map<TimeTokenScanner.Call, String> nameCaller = new HashMap<>();
-            for (Function f : frontier) {
-                if (seen.putIfAbsent(f.oid(), f) != null) {
-                    continue;
+                if (!unit.problems.isEmpty()) {
+                    failures.add(view.kind() + " " + closure.pathTo(view.name()) + " cannot be analysed for time-of-query reads: "
+                            + String.join("; ", unit.problems));
                 }
-                if (f.tree() != null) {
-                    for (Long oid : TimeTokenScanner.calledFunctionOids(f.tree())) {
-                        nextOids.add(oid);
-                        calledBy.putIfAbsent(oid, f.name());
-                    }
-                } else if (scannable(f)) {
-                    for (TimeTokenScanner.Call call : TimeTokenScanner.calledFunctions(f.source())) {
-                        nextNames.add(call);
-                        nameCaller.putIfAbsent(call, f.name());
-                    }
-                }
+                results.add(failures.isEmpty()
+                        ? CheckResult.pass(NAME, view.name(), "no time-of-query read in the " + view.kind())
+                        : CheckResult.fail(NAME, view.name(), String.join("; ", failures)));
+            } else if (!unit.builtin()) {
+                byFunction.computeIfAbsent(unit.function.oid(), k -> new ArrayList<>()).add(unit);
             }
-            List<Function> next = new ArrayList<>(loadByOid(c, nextOids));
-            for (Function f : loadByName(c, nextNames)) {
-                next.add(f);
-                nameCaller.entrySet().stream()
-                        .filter(e -> e.getKey().name().equals(f.simpleName()))
-                        .findFirst().ifPresent(e -> calledBy.putIfAbsent(f.oid(), e.getValue()));
-            }
-            next.removeIf(f -> seen.containsKey(f.oid()));
-            frontier = next;
         }
-        context.bodyFunctions().addAll(seen.keySet());
-        for (Function f : seen.values()) {
-            String where = context.closure().get(f.name()) != null
-                    ? context.closure().pathTo(f.name())
-                    : f.name() + " (called by " + calledBy.getOrDefault(f.oid(), "a function of the closure") + ")";
-            if (f.tree() != null) {
-                List<String> found = TimeTokenScanner.scanQueryTree(f.tree(), timeFunctions, datetimeTypes);
-                results.add(found.isEmpty()
-                        ? CheckResult.pass(NAME, f.name(), "no time-of-query token in the function body")
-                        : CheckResult.fail(NAME, f.name(), "function " + where + " uses " + String.join(", ", found)
-                                + "; refactor to anchor-based logic"));
-            } else if (scannable(f)) {
-                List<String> found = TimeTokenScanner.scanSource(f.source());
-                results.add(found.isEmpty()
-                        ? CheckResult.pass(NAME, f.name(), "no time-of-query token in the " + f.language() + " body")
-                        : CheckResult.fail(NAME, f.name(), "function " + where + " uses " + String.join(", ", found)
-                                + "; refactor to anchor-based logic (pass the as-of day as an argument)"));
-            } else {
-                results.add(CheckResult.pass(NAME, f.name(),
-                        "not scanned: body in language " + f.language() + " cannot be read for time-of-query tokens"));
-            }
+        // every user function reached belongs to what is certified: a later change to one moves the target out of CERTIFIED
+        context.bodyFunctions().addAll(byFunction.keySet());
+        for (List<Unit> variants : byFunction.values()) {
+            results.add(functionResult(variants, analysis, closure, exemptions));
         }
         return results;
     }
 
-    private static boolean scannable(Function f) {
-        return f.language().equals("sql") || f.language().equals("plpgsql");
-    }
-
-    private static List<Function> loadByOid(Connection c, List<Long> oids) throws SQLException {
-        if (oids.isEmpty()) {
-            return List.of();
+    private static CheckResult functionResult(List<Unit> variants, TimeOfQueryAnalysis analysis, Closure closure,
+                                              Map<String, Exemption> exemptions) {
+        Unit first = variants.get(0);
+        String name = first.name;
+        Set<String> found = new LinkedHashSet<>();
+        Set<String> problems = new LinkedHashSet<>();
+        // a polymorphic function read at the argument types of several calls: what any of them finds
+        for (Unit unit : variants) {
+            found.addAll(findings(unit, analysis));
+            problems.addAll(unit.problems);
         }
-        try (PreparedStatement ps = c.prepareStatement(FUNCTIONS_BY_OID)) {
-            ps.setString(1, jsonArray(oids));
-            return read(ps);
+        String where = path(first, closure)
+                + (closure.get(name) == null && first.calledBy != null ? " (called by " + first.calledBy.name + ")" : "");
+        List<String> failures = new ArrayList<>();
+        if (!found.isEmpty()) {
+            failures.add("function " + where + " uses " + String.join(", ", found)
+                    + "; refactor to anchor-based logic (pass the as-of day as an argument)");
         }
-    }
-
-    private static List<Function> loadByName(Connection c, Set<TimeTokenScanner.Call> calls) throws SQLException {
-        if (calls.isEmpty()) {
-            return List.of();
-        }
-        List<Map<String, ?>> rows = new ArrayList<>();
-        for (TimeTokenScanner.Call call : calls) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("schema", call.schema());
-            row.put("name", call.name());
-            rows.add(row);
-        }
-        try (PreparedStatement ps = c.prepareStatement(FUNCTIONS_BY_NAME)) {
-            ps.setString(1, Json.arrayOfObjects(rows));
-            return read(ps);
-        }
-    }
-
-    private static List<Function> read(PreparedStatement ps) throws SQLException {
-        List<Function> functions = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                functions.add(new Function(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                        rs.getString(6)));
+        String exempted = null;
+        if (!problems.isEmpty()) {
+            String cannot = "function " + where + " cannot be analysed for time-of-query reads: " + String.join("; ", problems);
+            Exemption exemption = exemptions.get(name);
+            String exempt = "SELECT audit.exempt_function(" + quote(first.function.signature())
+                    + ", 'reviewed: <what was checked>');";
+            if (exemption == null) {
+                failures.add(cannot + ". Make it readable (no dynamic SQL, SQL or PL/pgSQL), or review it and record an"
+                        + " exemption for exactly this body: " + exempt);
+            } else if (!exemption.bodyHash().equals(first.function.bodyHash())) {
+                failures.add(cannot + ". Its body changed since the exemption of " + exemption.at() + " by " + exemption.by()
+                        + ": review it again, then " + exempt);
+            } else {
+                exempted = "not analysable (" + String.join("; ", problems) + "), exempted after review by "
+                        + exemption.by() + " at " + exemption.at() + ": " + exemption.note();
             }
         }
-        return functions;
+        if (!failures.isEmpty()) {
+            return CheckResult.fail(NAME, name, String.join("; ", failures));
+        }
+        return CheckResult.pass(NAME, name, exempted != null ? exempted : "no time-of-query read in the function body");
     }
 
-    private static String jsonArray(Iterable<Long> oids) {
-        StringBuilder json = new StringBuilder("[");
-        for (Long oid : oids) {
-            json.append(json.length() > 1 ? "," : "").append('"').append(oid).append('"');
+    /** What a unit does itself, and the built-ins it calls that depend on the time of the query. */
+    private static Set<String> findings(Unit unit, TimeOfQueryAnalysis analysis) {
+        Set<String> found = new LinkedHashSet<>(unit.findings);
+        for (Call call : unit.calls) {
+            Unit callee = call.callee();
+            String reason = callee.builtin() ? analysis.builtinReason(callee) : null;
+            if (reason == null) {
+                continue;
+            }
+            String what = callee.function.readsClock() && reason.equals("it reads the clock")
+                    ? callee.function.simpleName() + "()"
+                    : callee.name + " (" + reason + ")";
+            found.add(what + (call.through() == null ? "" : " (" + call.through() + ")") + call.at());
         }
-        return json.append(']').toString();
+        return found;
+    }
+
+    /** target -> ... -> object: the closure's path, extended by the calls that reached a function outside it. */
+    private static String path(Unit unit, Closure closure) {
+        if (closure.get(unit.name) != null) {
+            return closure.pathTo(unit.name);
+        }
+        List<String> chain = new ArrayList<>();
+        chain.add(unit.name);
+        Unit caller = unit.calledBy;
+        while (caller != null && closure.get(caller.name) == null) {
+            chain.add(0, caller.name);
+            caller = caller.calledBy;
+        }
+        return (caller == null ? "" : closure.pathTo(caller.name) + " -> ") + String.join(" -> ", chain);
+    }
+
+    private static Map<String, Exemption> loadExemptions(Connection c) throws SQLException {
+        Map<String, Exemption> exemptions = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(EXEMPTIONS); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                exemptions.put(rs.getString(1), new Exemption(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+            }
+        }
+        return exemptions;
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "''") + "'";
     }
 }

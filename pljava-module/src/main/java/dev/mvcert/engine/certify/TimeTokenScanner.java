@@ -4,28 +4,22 @@ import dev.mvcert.engine.certify.SqlLexer.Kind;
 import dev.mvcert.engine.certify.SqlLexer.Token;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Finds time-of-query tokens: values that change with the moment a query runs, which make a
- * feature store leak the future into its past (runbook 001, failure class 2).
+ * The tokenizer's reading of SQL and PL/pgSQL source, for the parts of a body that PostgreSQL
+ * cannot parse for certification (statements a BEGIN ATOMIC body cannot hold, PL/pgSQL
+ * expressions using record variables, ...): the names of the time functions called, the
+ * CURRENT_DATE family of keywords, and the literals 'now', 'today', 'yesterday', 'tomorrow'
+ * cast to a date/time type (which a function evaluates at every call). Where PostgreSQL can
+ * parse, {@link TreeScan} decides instead, from the parse tree.
  *
- * <p>Views are scanned in their stored query tree ({@code pg_rewrite.ev_action}), which names
- * every call exactly: {@code {FUNCEXPR :funcid N} for now() and its kin (oids looked up by the
- * caller in pg_proc) and {@code SQLVALUEFUNCTION} nodes of a date/time type for CURRENT_DATE
- * and its kin; string constants are stored as bytes there, so {@code 'now()'} cannot match.
- * A {@code 'today'::date} written in a view was folded to a constant when the view was
- * created: frozen, not time-of-query, so it is not reported.
- *
- * <p>Function bodies are source text ({@code prosrc}) and are tokenized: calls of the time
- * functions, the CURRENT_DATE family of keywords, and the literals 'now', 'today',
- * 'yesterday', 'tomorrow' cast to a date/time type (which a function evaluates at every call).
+ * <p>Scanning a part "in doubt" flags every such literal, cast or not: without a parse
+ * nobody can tell whether it becomes a date.
  */
 final class TimeTokenScanner {
 
@@ -38,78 +32,42 @@ final class TimeTokenScanner {
 
     private static final Set<String> DATETIME_TYPES = Set.of("date", "time", "timetz", "timestamp", "timestamptz");
 
-    private static final Set<String> SPECIAL_DATETIME_VALUES = Set.of("now", "today", "yesterday", "tomorrow");
-
-    /** PostgreSQL 15 SQLValueFunctionOp order (primnodes.h); only used to name a node in messages. */
-    private static final String[] SQL_VALUE_FUNCTION_NAMES = {"CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIME(n)",
-            "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP(n)", "LOCALTIME", "LOCALTIME(n)", "LOCALTIMESTAMP",
-            "LOCALTIMESTAMP(n)"};
-
-    private static final Pattern FUNCEXPR = Pattern.compile("\\{FUNCEXPR :funcid (\\d+) ");
-    private static final Pattern SQL_VALUE_FUNCTION = Pattern.compile("\\{SQLVALUEFUNCTION :op (\\d+) :type (\\d+) ");
-
     /** A function named in a body: schema is null when the call is unqualified. */
     record Call(String schema, String name) {}
 
     private TimeTokenScanner() {}
 
-    /**
-     * Time-of-query tokens in a stored query tree (a view's ev_action or a BEGIN ATOMIC body).
-     *
-     * @param timeFunctions oid -> name of the time functions, as found in pg_proc
-     * @param datetimeTypes oids of the date/time types (date, time, timetz, timestamp, timestamptz)
-     */
-    static List<String> scanQueryTree(String tree, Map<Long, String> timeFunctions, Set<Long> datetimeTypes) {
-        Set<String> found = new LinkedHashSet<>();
-        if (tree == null) {
-            return List.of();
-        }
-        Matcher call = FUNCEXPR.matcher(tree);
-        while (call.find()) {
-            String name = timeFunctions.get(Long.parseLong(call.group(1)));
-            if (name != null) {
-                found.add(name + "()");
-            }
-        }
-        Matcher value = SQL_VALUE_FUNCTION.matcher(tree);
-        while (value.find()) {
-            if (datetimeTypes.contains(Long.parseLong(value.group(2)))) {
-                int op = Integer.parseInt(value.group(1));
-                found.add(op < SQL_VALUE_FUNCTION_NAMES.length ? SQL_VALUE_FUNCTION_NAMES[op] : "SQL value function " + op);
-            }
-        }
-        return List.copyOf(found);
-    }
-
-    /** Function oids called in a stored query tree (to follow BEGIN ATOMIC bodies). */
-    static Set<Long> calledFunctionOids(String tree) {
-        Set<Long> oids = new LinkedHashSet<>();
-        if (tree != null) {
-            Matcher call = FUNCEXPR.matcher(tree);
-            while (call.find()) {
-                oids.add(Long.parseLong(call.group(1)));
-            }
-        }
-        return oids;
-    }
-
     /** Time-of-query tokens in SQL or PL/pgSQL source, each with its line in the body. */
     static List<String> scanSource(String source) {
+        return scan(source, 0, source == null ? 0 : source.length(), false);
+    }
+
+    /**
+     * Time-of-query tokens in the part [from, to) of a body, each with its line; with
+     * {@code inDoubt}, every 'now'/'today'/... literal is reported, cast or not.
+     */
+    static List<String> scan(String source, int from, int to, boolean inDoubt) {
         List<Token> t = SqlLexer.tokenize(source);
         List<String> found = new ArrayList<>();
         Map<String, String> declaredTypes = declaredVariableTypes(t);
         for (int i = 0; i < t.size(); i++) {
             Token token = t.get(i);
+            if (token.start() < from || token.start() >= to) {
+                continue;
+            }
             if (token.kind() == Kind.IDENTIFIER && TIME_FUNCTIONS.contains(token.text())
                     && next(t, i, 1).isSymbol("(") && !qualifiedByOtherThanPgCatalog(t, i)) {
                 found.add(token.text() + "() at line " + token.line());
             } else if (token.kind() == Kind.IDENTIFIER && TIME_KEYWORDS.contains(token.text())
                     && !previous(t, i, 1).isSymbol(".")) {
                 found.add(token.text().toUpperCase(Locale.ROOT) + " at line " + token.line());
-            } else if (token.kind() == Kind.STRING
-                    && SPECIAL_DATETIME_VALUES.contains(token.text().strip().toLowerCase(Locale.ROOT))
-                    && castToDatetime(t, i, declaredTypes)) {
-                found.add("'" + token.text().strip() + "' as a date/time value at line " + token.line());
+            } else if (token.kind() == Kind.STRING && ClockLiteral.readsClock(token.text())) {
+                if (castToDatetime(t, i, declaredTypes)) {
+                    found.add("'" + token.text().strip() + "' as a date/time value at line " + token.line());
+                } else if (inDoubt) {
+                    found.add("'" + token.text().strip() + "' (in SQL PostgreSQL could not parse here, so it may become"
+                            + " a date/time value) at line " + token.line());
+                }
             }
         }
         return found;
@@ -117,18 +75,23 @@ final class TimeTokenScanner {
 
     /** Functions a body calls by name ({@code f(}, {@code s.f(}); keywords like {@code coalesce(} included, harmlessly. */
     static Set<Call> calledFunctions(String source) {
+        return calledFunctions(source, 0, source == null ? 0 : source.length()).keySet();
+    }
+
+    /** Functions the part [from, to) of a body calls by name, each with the line of its first call. */
+    static Map<Call, Integer> calledFunctions(String source, int from, int to) {
         List<Token> t = SqlLexer.tokenize(source);
-        Set<Call> calls = new LinkedHashSet<>();
+        Map<Call, Integer> calls = new LinkedHashMap<>();
         for (int i = 0; i < t.size(); i++) {
             Token token = t.get(i);
             boolean name = token.kind() == Kind.IDENTIFIER || token.kind() == Kind.QUOTED_IDENTIFIER;
-            if (name && next(t, i, 1).isSymbol("(")) {
+            if (name && token.start() >= from && token.start() < to && next(t, i, 1).isSymbol("(")) {
                 Token dot = previous(t, i, 1);
                 Token schema = previous(t, i, 2);
                 if (dot.isSymbol(".") && (schema.kind() == Kind.IDENTIFIER || schema.kind() == Kind.QUOTED_IDENTIFIER)) {
-                    calls.add(new Call(schema.text(), token.text()));
+                    calls.putIfAbsent(new Call(schema.text(), token.text()), token.line());
                 } else if (!dot.isSymbol(".")) {
-                    calls.add(new Call(null, token.text()));
+                    calls.putIfAbsent(new Call(null, token.text()), token.line());
                 }
             }
         }

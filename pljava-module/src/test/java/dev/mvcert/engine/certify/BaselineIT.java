@@ -32,30 +32,30 @@ class BaselineIT {
 
     @BeforeEach
     void pipeline() throws SQLException {
-        SmallPipeline.createCertifiable(db);
+        StorePipeline.createCertifiable(db);
     }
 
     @Test
     void captureAndCertificationLeaveTheBaselineAloneAcceptChangesItAndIsRecorded() throws SQLException {
         List<String> before = db.queryColumn(BASELINE);
         assertEquals(7, before.size(), before.toString()); // 4 definitions (2 views, 1 matview, 1 function) + 3 days
-        db.execute(SmallPipeline.FEATURES_V.replace("WHERE", "WHERE b.price > -1 AND"));
+        db.execute(StorePipeline.FEATURES_V.replace("WHERE", "WHERE b.price > -1 AND"));
 
-        assertFalse(SmallPipeline.certify(db).certified());
+        assertFalse(StorePipeline.certify(db).certified());
         assertEquals(before, db.queryColumn(BASELINE), "a failed certification does not touch the baseline");
         CapturedBaseline capture;
         try (Connection c = db.connect()) {
-            capture = new Mvcert(c).captureBaselines(SmallPipeline.TARGET, "features_v filters negative prices");
+            capture = new Mvcert(c).captureBaselines(StorePipeline.TARGET, "features_v filters negative prices");
         }
         assertEquals(before, db.queryColumn(BASELINE), "a capture alone does not change the baseline");
-        assertFalse(SmallPipeline.certify(db).certified());
+        assertFalse(StorePipeline.certify(db).certified());
 
         int changed;
         try (Connection c = db.connect()) {
             changed = new Mvcert(c).acceptBaseline(capture.captureId(), "reviewed PR 17: price filter");
         }
         assertEquals(1, changed);
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         assertEquals("definition ml.features_v|t|t|reviewed PR 17: price filter|" + db.queryValue(String.class, "SELECT session_user"),
                 db.queryValue(String.class, """
                         SELECT concat_ws('|', kind || ' ' || object, previous_hash IS NOT NULL AND previous_hash <> new_hash,
@@ -63,7 +63,7 @@ class BaselineIT {
                           FROM audit.baseline_change WHERE capture_id = ?""", capture.captureId()));
         List<String> after = db.queryColumn(BASELINE);
         assertEquals(before.size(), after.size());
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         assertEquals(after, db.queryColumn(BASELINE), "a passing certification does not touch the baseline either");
     }
 
@@ -71,7 +71,7 @@ class BaselineIT {
     void acceptNeedsANoteAndHappensOncePerCapture() throws SQLException {
         long id;
         try (Connection c = db.connect()) {
-            id = new Mvcert(c).captureBaselines(SmallPipeline.TARGET, null).captureId();
+            id = new Mvcert(c).captureBaselines(StorePipeline.TARGET, null).captureId();
         }
         SQLException noNote = assertThrows(SQLException.class, () -> accept(id, " "));
         assertTrue(noNote.getMessage().contains("needs a note"), noNote.getMessage());
@@ -98,7 +98,7 @@ class BaselineIT {
             // the reviewed path works for an admin
             long id;
             s.execute("RESET ROLE");
-            id = new Mvcert(c).captureBaselines(SmallPipeline.TARGET, "as admin").captureId();
+            id = new Mvcert(c).captureBaselines(StorePipeline.TARGET, "as admin").captureId();
             s.execute("SET ROLE baseline_it_admin");
             assertEquals(0, new Mvcert(c).acceptBaseline(id, "admin review"));
             s.execute("RESET ROLE");

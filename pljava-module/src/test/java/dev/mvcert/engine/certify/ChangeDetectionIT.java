@@ -39,9 +39,9 @@ class ChangeDetectionIT {
 
     @BeforeEach
     void certifiedPipeline() throws SQLException {
-        SmallPipeline.createCertifiable(db);
+        StorePipeline.createCertifiable(db);
         db.execute("SELECT audit.create_guarded_view('ml.store_v', 'ml.store_guarded_v', interval '24 hours')");
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         assertEquals(Boolean.TRUE, db.queryValue(Boolean.class, "SELECT audit.change_detection()"));
         lastChange = db.queryValue(Long.class, "SELECT coalesce(max(change_id), 0) FROM audit.closure_change");
     }
@@ -73,19 +73,19 @@ class ChangeDetectionIT {
 
     @Test
     void ddlOnTheTargetFailsTheGateBeforeTheNextCertification() throws SQLException {
-        db.execute(SmallPipeline.STORE_V.replace("'now()'::text AS note", "now()::text AS note"));
+        db.execute(StorePipeline.STORE_V.replace("'now()'::text AS note", "now()::text AS note"));
         SQLException e = assertThrows(SQLException.class, this::gate);
         assertEquals("MVC04", e.getSQLState());
         assertTrue(e.getMessage().contains("CREATE VIEW of ml.store_v"), e.getMessage());
         // and certification finds the reason
-        CertificationResult again = SmallPipeline.certify(db);
+        CertificationResult again = StorePipeline.certify(db);
         assertFalse(again.certified());
         assertTrue(again.failureSummary().contains("time_of_query_token"), again.failureSummary());
     }
 
     @Test
     void replacingAFunctionTheClosureCallsFailsTheGate() {
-        db.execute(SmallPipeline.CUTOFF.replace("date '2100-01-01'", "date '2099-01-01'"));
+        db.execute(StorePipeline.CUTOFF.replace("date '2100-01-01'", "date '2099-01-01'"));
         SQLException e = assertThrows(SQLException.class, this::gate);
         assertTrue(e.getMessage().contains("CREATE FUNCTION of ml.cutoff()"), e.getMessage());
     }

@@ -40,7 +40,7 @@ class GateFastPathIT {
 
     @BeforeEach
     void pipeline() throws SQLException {
-        SmallPipeline.createCertifiable(db);
+        StorePipeline.createCertifiable(db);
         db.execute("""
                 SELECT audit.create_guarded_view('ml.store_v', 'ml.store_guarded_v', interval '24 hours');
                 SELECT audit.create_guarded_view('ml.store_v', 'ml.store_fresh_guarded_v', interval '50 milliseconds');
@@ -53,7 +53,7 @@ class GateFastPathIT {
     void everyRefusalIsTheFullGatesOwnThroughTheFunctionAndThroughAGuardedView() throws SQLException {
         assertSameRefusal("MVC02", GATE, GUARDED, FULL_GATE);
 
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         assertEquals("t", value(GATE));
         assertEquals("400", value(GUARDED));
 
@@ -65,10 +65,10 @@ class GateFastPathIT {
         db.execute("SELECT audit.mark_stale('ml.store_v', 'run 7 published new rows')");
         assertTrue(assertSameRefusal("MVC04", GATE, GUARDED, FULL_GATE).getMessage().contains("run 7 published new rows"));
 
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         assertEquals("400", value(GUARDED));
-        db.execute(SmallPipeline.FEATURES_V.replace("ml.as_of_day()", "now()::date"));
-        assertFalse(SmallPipeline.certify(db).certified());
+        db.execute(StorePipeline.FEATURES_V.replace("ml.as_of_day()", "now()::date"));
+        assertFalse(StorePipeline.certify(db).certified());
         assertTrue(assertSameRefusal("MVC03", GATE, GUARDED, FULL_GATE).getMessage().contains("time_of_query_token"));
 
         assertSameRefusal("MVC01", "SELECT audit.require_certified('ml.other_v', interval '1 hour')",
@@ -86,12 +86,12 @@ class GateFastPathIT {
 
     @Test
     void aZeroOrNegativeMaxAgeIsRefusedEvenWhenTheCertificationLooksYoungerThanNow() throws SQLException {
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         // now() is the start of the reader's transaction: a certification committed after it looks younger than zero
         try (Connection reader = db.connect(); Statement s = reader.createStatement()) {
             reader.setAutoCommit(false);
             s.execute("SELECT now()");
-            assertTrue(SmallPipeline.certify(db).certified());
+            assertTrue(StorePipeline.certify(db).certified());
             SQLException zero = assertThrows(SQLException.class,
                     () -> s.executeQuery("SELECT audit.require_certified('ml.store_v', interval '0')").close());
             assertEquals("22023", zero.getSQLState(), zero.getMessage());
@@ -101,7 +101,7 @@ class GateFastPathIT {
 
     @Test
     void preparedStatementsReusedAcrossStatusChangesNeverKeepACertifiedAnswer() throws SQLException {
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         try (Connection reader = db.connect(); Statement s = reader.createStatement()) {
             s.execute("PREPARE gate AS " + GATE);
             s.execute("PREPARE point(int) AS SELECT price FROM ml.store_guarded_v WHERE listing_id = $1");
@@ -116,7 +116,7 @@ class GateFastPathIT {
             assertEquals("MVC04", refusal(s, "EXECUTE gate").getSQLState());
             assertEquals("MVC04", refusal(s, "EXECUTE point(42)").getSQLState());
 
-            assertTrue(SmallPipeline.certify(db).certified());
+            assertTrue(StorePipeline.certify(db).certified());
             assertEquals("t", first(s, "EXECUTE gate"));
             assertEquals("142", first(s, "EXECUTE point(42)"));
 
@@ -125,7 +125,7 @@ class GateFastPathIT {
             assertEquals("MVC04", refusal(s, "EXECUTE point(42)").getSQLState());
 
             db.execute("SELECT audit.add_sql_assertion('ml.store_v', 'nothing', 'SELECT * FROM ml.store_v')");
-            assertFalse(SmallPipeline.certify(db).certified());
+            assertFalse(StorePipeline.certify(db).certified());
             assertEquals("MVC03", refusal(s, "EXECUTE gate").getSQLState());
             assertEquals("MVC03", refusal(s, "EXECUTE point(42)").getSQLState());
         }
@@ -133,9 +133,9 @@ class GateFastPathIT {
 
     @Test
     void aGuardedViewRefusesWhenItsTargetsNameNowBelongsToAnotherCertifiedRelation() throws SQLException {
-        assertTrue(SmallPipeline.certify(db).certified());
-        db.execute("ALTER VIEW ml.store_v RENAME TO store_old_v;\n" + SmallPipeline.STORE_V);
-        assertTrue(SmallPipeline.certify(db).certified(), "the new ml.store_v, under the registered name");
+        assertTrue(StorePipeline.certify(db).certified());
+        db.execute("ALTER VIEW ml.store_v RENAME TO store_old_v;\n" + StorePipeline.STORE_V);
+        assertTrue(StorePipeline.certify(db).certified(), "the new ml.store_v, under the registered name");
         // the guarded view still reads the renamed relation (by oid), which nobody certified
         SQLException e = refusal(GUARDED);
         assertEquals("MVC01", e.getSQLState(), e.getMessage());
@@ -153,7 +153,7 @@ class GateFastPathIT {
                 SELECT audit._publish_certification(audit._record_certification('"we ird"."na.me ""x"', NULL, now(), 'test',
                        '[{"check": "structural", "object": "x", "passed": true, "detail": ""}]'));
                 """);
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             s.execute("SET LOCAL track_functions = 'all'; SET LOCAL search_path = ml, \"we ird\", public");

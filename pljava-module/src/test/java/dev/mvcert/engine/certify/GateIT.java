@@ -32,7 +32,7 @@ class GateIT {
 
     @BeforeEach
     void pipeline() throws SQLException {
-        SmallPipeline.createCertifiable(db);
+        StorePipeline.createCertifiable(db);
         db.execute("SELECT audit.create_guarded_view('ml.store_v', 'ml.store_guarded_v', interval '24 hours')");
     }
 
@@ -42,28 +42,28 @@ class GateIT {
         assertEquals("MVC02", never.getSQLState());
         assertTrue(never.getMessage().contains("ml.store_v has never been certified"), never.getMessage());
 
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         assertEquals(400L, db.queryValue(Long.class, "SELECT count(*) FROM ml.store_guarded_v"));
         assertEquals(Boolean.TRUE, db.queryValue(Boolean.class, GATE));
     }
 
     @Test
     void failedCertificationClosesTheGateNamingTheFailingChecks() throws SQLException {
-        assertTrue(SmallPipeline.certify(db).certified());
-        db.execute(SmallPipeline.FEATURES_V.replace("ml.as_of_day()", "now()::date"));
-        CertificationResult failed = SmallPipeline.certify(db);
+        assertTrue(StorePipeline.certify(db).certified());
+        db.execute(StorePipeline.FEATURES_V.replace("ml.as_of_day()", "now()::date"));
+        CertificationResult failed = StorePipeline.certify(db);
         SQLException e = refused("SELECT * FROM ml.store_guarded_v LIMIT 1");
         assertEquals("MVC03", e.getSQLState());
         assertTrue(e.getMessage().contains("certification " + failed.certificationId()) && e.getMessage().contains("FAILED")
                 && e.getMessage().contains("time_of_query_token") && e.getMessage().contains("definition_drift"), e.getMessage());
-        db.execute(SmallPipeline.FEATURES_V);
-        assertTrue(SmallPipeline.certify(db).certified());
+        db.execute(StorePipeline.FEATURES_V);
+        assertTrue(StorePipeline.certify(db).certified());
         assertEquals(400L, db.queryValue(Long.class, "SELECT count(*) FROM ml.store_guarded_v"));
     }
 
     @Test
     void staleCertificationClosesTheGateSayingByHowMuch() throws SQLException {
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         db.execute("SELECT pg_sleep(0.05)");
         SQLException old = refused("SELECT audit.require_certified('ml.store_v', interval '10 milliseconds')");
         assertEquals("MVC04", old.getSQLState());
@@ -88,7 +88,7 @@ class GateIT {
 
     @Test
     void guardedViewChecksTheRegistryOncePerQueryAndCallsNoFunctionOnTheHappyPath() throws SQLException {
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         String plan = String.join("\n", db.queryColumn("EXPLAIN (COSTS OFF) SELECT * FROM ml.store_guarded_v WHERE price > 150"));
         assertTrue(plan.matches("(?s)Result\\s+One-Time Filter: CASE WHEN \\$0 THEN true ELSE "
                 + "audit\\.require_certified\\('ml\\.store_v'::regclass, '24:00:00'::interval\\) END\\s+"
@@ -123,7 +123,7 @@ class GateIT {
 
     @Test
     void gateCostsMicrosecondsPerCall() throws SQLException {
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         // the regclass is computed per row, so each row really calls the gate
         String perRow = """
                 SELECT count(*) FILTER (WHERE %s) FROM generate_series(1, 10000) i""";
@@ -142,7 +142,7 @@ class GateIT {
 
     @Test
     void gatesWorkInAReadOnlyTransactionAsOnAHotStandby() throws SQLException {
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             s.execute("SET TRANSACTION READ ONLY");
@@ -162,7 +162,7 @@ class GateIT {
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             // what the strict gate proves where change detection cannot be installed
             s.execute("ALTER EVENT TRIGGER mvcert_closure_ddl DISABLE; ALTER EVENT TRIGGER mvcert_closure_drop DISABLE");
-            assertTrue(new Mvcert(c).certify(SmallPipeline.TARGET, null).certified());
+            assertTrue(new Mvcert(c).certify(StorePipeline.TARGET, null).certified());
             assertTrue(value(s, STRICT));
             s.execute("UPDATE src.listing SET price = price + 1 WHERE listing_id = 400");
             s.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY ml.base_mv");
@@ -172,14 +172,14 @@ class GateIT {
             assertTrue(value(s, GATE), "the non-strict gate does not look at the data");
 
             s.execute("UPDATE src.listing SET price = price - 1 WHERE listing_id = 400; REFRESH MATERIALIZED VIEW ml.base_mv");
-            assertTrue(new Mvcert(c).certify(SmallPipeline.TARGET, null).certified());
+            assertTrue(new Mvcert(c).certify(StorePipeline.TARGET, null).certified());
             assertTrue(value(s, STRICT));
             s.execute("REFRESH MATERIALIZED VIEW ml.base_mv");
             SQLException rewritten = assertThrows(SQLException.class, () -> value(s, STRICT));
             assertTrue(rewritten.getMessage().contains("ml.base_mv (rewritten (plain refresh) or dropped)"), rewritten.getMessage());
 
-            assertTrue(new Mvcert(c).certify(SmallPipeline.TARGET, null).certified());
-            s.execute(SmallPipeline.CUTOFF.replace("2100-01-01", "2099-01-01"));
+            assertTrue(new Mvcert(c).certify(StorePipeline.TARGET, null).certified());
+            s.execute(StorePipeline.CUTOFF.replace("2100-01-01", "2099-01-01"));
             s.execute("CREATE OR REPLACE FUNCTION ml.as_of_day() RETURNS date LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN ml.cutoff() - 0; END $$");
             SQLException redefined = assertThrows(SQLException.class, () -> value(s, STRICT));
             assertTrue(redefined.getMessage().contains("ml.as_of_day() (definition changed or dropped)"), redefined.getMessage());
@@ -190,7 +190,7 @@ class GateIT {
     @Test
     void healthShowsStatusAgeAndWhetherExportsAreAllowed() throws SQLException {
         assertEquals("UNCERTIFIED|t|f", healthRow());
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         assertEquals("CERTIFIED|f|t", healthRow());
         db.execute("UPDATE audit.target SET export_max_age = interval '1 millisecond' WHERE target = 'ml.store_v'; SELECT pg_sleep(0.01)");
         assertEquals("CERTIFIED|f|f", healthRow());

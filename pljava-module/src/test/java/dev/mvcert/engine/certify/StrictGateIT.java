@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mvcert.engine.Mvcert;
-import dev.mvcert.engine.refresh.RunMode;
-import dev.mvcert.engine.refresh.RunOptions;
-import dev.mvcert.engine.refresh.RunResult;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunRequest;
+import dev.mvcert.engine.run.RunResult;
+import dev.mvcert.engine.run.RunSessions;
 import dev.mvcert.testing.PostgresExtension;
 import dev.mvcert.testing.TestDatabase;
 import java.sql.Connection;
@@ -43,7 +44,7 @@ class StrictGateIT {
 
     @BeforeEach
     void certifiablePipeline() throws SQLException {
-        SmallPipeline.createCertifiable(db);
+        StorePipeline.createCertifiable(db);
     }
 
     @AfterEach
@@ -124,7 +125,7 @@ class StrictGateIT {
     @Test
     void aChangedDefinitionFailsTheStrictGateWithoutChangeDetection() throws SQLException {
         certifyWithChangeDetection(false);
-        db.execute(SmallPipeline.CUTOFF.replace("2100-01-01", "2099-01-01"));
+        db.execute(StorePipeline.CUTOFF.replace("2100-01-01", "2099-01-01"));
         String refusal = strictRefusal();
         assertTrue(refusal.startsWith("MVC05") && refusal.contains("ml.cutoff() (definition changed or dropped)"), refusal);
     }
@@ -132,7 +133,7 @@ class StrictGateIT {
     @Test
     void definitionsAreComparedBehindChangeDetectionToo() throws SQLException {
         certifyWithChangeDetection(true);
-        db.execute(SmallPipeline.CUTOFF.replace("2100-01-01", "2099-01-01"));
+        db.execute(StorePipeline.CUTOFF.replace("2100-01-01", "2099-01-01"));
         assertTrue(strictRefusal().startsWith("MVC04"), "change detection moved it to STALE");
         // as if the change had slipped past change detection: the definition is still compared
         db.execute("UPDATE audit.registry SET status = 'CERTIFIED', stale_reason = NULL WHERE target = 'ml.store_v'");
@@ -164,7 +165,7 @@ class StrictGateIT {
         assertEquals(on, db.queryValue(Boolean.class, "SELECT audit.change_detection()"));
         // the 400 rows the pipeline's creation wrote are counted before certification records the counters
         waitForCountersAbove(399);
-        assertTrue(SmallPipeline.certify(db).certified());
+        assertTrue(StorePipeline.certify(db).certified());
         assertEquals("t", strict());
     }
 
@@ -179,8 +180,8 @@ class StrictGateIT {
             try (Statement s = work.createStatement()) {
                 s.execute("UPDATE src.listing SET price = price + 1 WHERE anchor_day = date '2024-03-02'");
             }
-            RunResult run = new Mvcert(work).withHistory(history).withCertification()
-                    .refresh(SmallPipeline.TARGET, RunOptions.defaults().withMode(RunMode.ATOMIC), null);
+            RunResult run = Mvcert.runs(RunSessions.shared(work, history))
+                    .run(RunRequest.of(StorePipeline.TARGET).withMode(RunMode.ATOMIC));
             assertFalse(run.publish(), run.toString());
             assertTrue(run.reason().contains("certification failed") && run.reason().contains("dataset_hash"), run.reason());
             work.rollback();

@@ -39,11 +39,15 @@ class TimeTokenScannerTest {
     }
 
     @Test
-    void queryTreeNamesCallsByOidAndSqlValueFunctionsByType() {
-        String tree = "({QUERY ... {FUNCEXPR :funcid 1299 :funcresulttype 1184 ...} {SQLVALUEFUNCTION :op 0 :type 1082 :typmod -1 :location 7}"
-                + " {SQLVALUEFUNCTION :op 10 :type 19 :typmod -1 :location 9} {CONST :consttype 25 :constvalue 9 [ 36 0 0 0 110 111 119 40 41 ]}";
-        assertEquals(List.of("now()", "CURRENT_DATE"),
-                TimeTokenScanner.scanQueryTree(tree, Map.of(1299L, "now"), Set.of(1082L, 1083L, 1114L, 1184L, 1266L)));
+    void aPartInDoubtReportsEveryClockStringButOnlyInsideThePart() {
+        String body = "SELECT 'now' AS label;\nIF r.day > 'today' THEN x := 'epoch'; END IF;\nv := 'tomorrow';";
+        int from = body.indexOf("IF");
+        int to = body.indexOf("END IF");
+        assertEquals(List.of("'today' (in SQL PostgreSQL could not parse here, so it may become a date/time value) at line 2"),
+                TimeTokenScanner.scan(body, from, to, true));
+        assertEquals(List.of(), TimeTokenScanner.scan(body, from, to, false));
+        assertEquals(Map.of(new TimeTokenScanner.Call("ml", "f"), 2),
+                TimeTokenScanner.calledFunctions("SELECT g(1);\nSELECT ml.f(2)", 12, 27));
     }
 
     @Test

@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mvcert.engine.Mvcert;
 import dev.mvcert.engine.errors.ErrorClass;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunOutcome;
+import dev.mvcert.engine.run.RunRequest;
+import dev.mvcert.engine.run.RunResult;
+import dev.mvcert.testing.CommitPerStep;
 import dev.mvcert.testing.PostgresExtension;
 import dev.mvcert.testing.TestDatabase;
 import java.sql.Connection;
@@ -39,28 +44,30 @@ class RefreshEngineIT {
                 """).formatted(schema));
     }
 
-    private record Session(Connection work, Connection history, Mvcert mvcert) implements AutoCloseable {
+    private record Session(Connection work, Connection history) implements AutoCloseable {
         static Session open(TestDatabase db) throws SQLException {
             Connection work = db.connect();
             work.setAutoCommit(false);
-            Connection history = db.connect();
-            return new Session(work, history, new Mvcert(work).withHistory(history));
+            return new Session(work, db.connect());
         }
 
-        StepBoundary boundary() {
-            return r -> {
-                if (r.failed()) {
-                    work.rollback();
-                } else {
-                    work.commit();
-                }
-            };
+        /** The engine on this session's work connection, history on its own connection. */
+        Mvcert mvcert() {
+            return new Mvcert(work).withHistory(history);
+        }
+
+        /** An incremental run as one client makes it: each step committed (or rolled back) on its own. */
+        RunResult incremental(RunRequest request) throws SQLException {
+            return Mvcert.runs(new CommitPerStep(work, history)).run(request.withMode(RunMode.INCREMENTAL));
         }
 
         RunResult incremental(String target) throws SQLException {
-            RunResult r = mvcert.refresh(target, RunOptions.defaults().withExecutor("test"), boundary());
-            work.commit();
-            return r;
+            return incremental(RunRequest.of(target).withExecutor("test"));
+        }
+
+        /** An atomic run, left uncommitted: the caller publishes or rolls back. */
+        RunResult atomic(String target) throws SQLException {
+            return mvcert().run(RunRequest.of(target).withMode(RunMode.ATOMIC));
         }
 
         @Override
@@ -89,7 +96,8 @@ class RefreshEngineIT {
         pipeline(db, "ord");
         try (Session s = Session.open(db)) {
             RunResult first = s.incremental("ord.c");
-            assertEquals(RunStatus.SUCCEEDED, first.status(), first.reason());
+            assertEquals(RunOutcome.NOT_CERTIFIED, first.outcome(), first.reason());
+            assertTrue(first.reason().contains("ord.c is not a registered target: refreshed, not certified"), first.reason());
             assertEquals(List.of("ord.a", "ord.b", "ord.c"), first.steps().stream().map(StepResult::matview).toList());
             first.steps().forEach(r -> assertEquals("plain", r.modeUsed(), r.matview()));
             assertTrue(byView(first).get("ord.a").decision().contains("bootstrap"));
@@ -115,7 +123,7 @@ class RefreshEngineIT {
                 SELECT count(*) FROM audit.step s JOIN audit.run r USING (run_id)
                  WHERE r.target = 'ord.c' AND (s.query_id IS NULL OR s.duration IS NULL OR s.finished_at IS NULL)"""));
         assertEquals(2L, db.queryValue(Long.class,
-                "SELECT count(*) FROM audit.run WHERE target = 'ord.c' AND status = 'succeeded' AND executor = 'test'"));
+                "SELECT count(*) FROM audit.run WHERE target = 'ord.c' AND status = 'not_certified' AND executor = 'test'"));
     }
 
     @Test
@@ -128,7 +136,7 @@ class RefreshEngineIT {
             RunResult idle = s.incremental("skp.r");
             Map<String, StepResult> steps = byView(idle);
             for (String v : List.of("skp.a", "skp.b", "skp.c")) {
-                assertEquals(RefreshStep.INPUTS_UNCHANGED, steps.get(v).skipReason(), v);
+                assertEquals(SkipReason.INPUTS_UNCHANGED, steps.get(v).skipReason(), v);
             }
             assertTrue(steps.get("skp.r").succeeded(), "random() in the definition: always refreshed");
             assertTrue(steps.get("skp.r").decision().contains("volatile function random()"), steps.get("skp.r").decision());
@@ -142,8 +150,7 @@ class RefreshEngineIT {
             assertTrue(steps.get("skp.c").succeeded());
             assertEquals(101L, db.queryValue(Long.class, "SELECT count(*) FROM skp.c"));
 
-            RunResult forced = s.mvcert().refresh("skp.c", RunOptions.defaults().withForce(true), s.boundary());
-            s.work().commit();
+            RunResult forced = s.incremental(RunRequest.of("skp.c").withForce(true));
             forced.steps().forEach(r -> assertTrue(r.succeeded(), r.matview()));
         }
     }
@@ -156,7 +163,7 @@ class RefreshEngineIT {
             try (Statement st = s.work().createStatement()) {
                 st.execute("DELETE FROM own.t WHERE id > 90");
             }
-            RunResult r = s.mvcert().refresh("own.a", RunOptions.defaults().withMode(RunMode.ATOMIC), null);
+            RunResult r = s.atomic("own.a");
             assertTrue(r.steps().get(0).succeeded(), r.steps().get(0).decision());
             assertEquals(90L, r.steps().get(0).rowsAfter());
         }
@@ -167,20 +174,16 @@ class RefreshEngineIT {
         pipeline(db, "lck");
         try (Session a = Session.open(db); Session b = Session.open(db)) {
             a.incremental("lck.a");
-            PlannedView view = a.mvcert().plan("lck.a").views().get(0);
-            long runA = a.mvcert().beginRun("lck.a", RunOptions.defaults());
-            StepResult winner = a.mvcert().refreshView(runA, view, 1, true);
-            assertTrue(winner.succeeded());
+            RunResult winner = a.atomic("lck.a");
+            assertTrue(winner.steps().get(0).succeeded() || SkipReason.INPUTS_UNCHANGED.equals(winner.steps().get(0).skipReason()));
             // a has not committed: its transaction still holds the view's refresh lock
-            RunResult loser = b.mvcert().refresh("lck.a", RunOptions.defaults().withForce(true), b.boundary());
+            RunResult loser = b.incremental(RunRequest.of("lck.a").withForce(true));
             StepResult skipped = loser.steps().get(0);
-            assertEquals(RefreshStep.LOCKED_ELSEWHERE, skipped.skipReason());
+            assertEquals(SkipReason.LOCKED_ELSEWHERE, skipped.skipReason());
             assertTrue(skipped.decision().contains("pid"), skipped.decision());
-            assertEquals(List.of("lck.a"), loser.staleViews());
-            a.work().commit();
-            RunResult after = b.mvcert().refresh("lck.a", RunOptions.defaults().withForce(true), b.boundary());
+            a.work().rollback();
+            RunResult after = b.incremental(RunRequest.of("lck.a").withForce(true));
             assertTrue(after.steps().get(0).succeeded());
-            b.work().commit();
 
             // a SQL script holding the same key (audit.try_refresh_lock) excludes the engine too
             try (Connection script = db.connect()) {
@@ -188,9 +191,8 @@ class RefreshEngineIT {
                 try (Statement st = script.createStatement()) {
                     st.execute("SELECT audit.try_refresh_lock('lck.a')");
                 }
-                RunResult blocked = b.mvcert().refresh("lck.a", RunOptions.defaults().withForce(true), b.boundary());
-                assertEquals(RefreshStep.LOCKED_ELSEWHERE, blocked.steps().get(0).skipReason());
-                b.work().commit();
+                RunResult blocked = b.incremental(RunRequest.of("lck.a").withForce(true));
+                assertEquals(SkipReason.LOCKED_ELSEWHERE, blocked.steps().get(0).skipReason());
                 script.rollback();
             }
         }
@@ -241,7 +243,7 @@ class RefreshEngineIT {
             assertEquals(ErrorClass.STATEMENT_TIMEOUT, step.errorClass());
             assertEquals("57014", step.sqlState());
             assertTrue(step.retryable());
-            assertEquals(RunStatus.FAILED, r.status());
+            assertEquals(RunOutcome.REFRESH_FAILED, r.outcome());
             assertEquals(List.of("tmo.m"), r.staleViews());
             assertEquals(1275L, duringRefresh.get(), "a reader during the failing refresh sees the old rows");
             assertEquals(1275L, db.queryValue(Long.class, "SELECT sum(v) FROM tmo.m"), "the old snapshot stays");
@@ -314,7 +316,7 @@ class RefreshEngineIT {
                 """);
         try (Session s = Session.open(db)) {
             RunResult r = s.incremental("fd.c");
-            assertEquals(RunStatus.SKIPPED, r.status());
+            assertEquals(RunOutcome.SKIPPED, r.outcome());
             assertTrue(r.reason().contains("feed listings: latest batch b2 failed"), r.reason());
             assertTrue(r.steps().isEmpty());
             assertFalse(db.queryValue(Boolean.class, "SELECT relispopulated FROM pg_class WHERE oid = 'fd.a'::regclass"));
@@ -322,11 +324,13 @@ class RefreshEngineIT {
                     "SELECT count(*) FROM audit.step JOIN audit.run USING (run_id) WHERE target = 'fd.c'"));
 
             db.execute("SELECT audit.report_feed_batch('listings', 'b3', 'succeeded')");
-            assertTrue(s.mvcert().checkFeeds("fd.c").isEmpty());
-            assertEquals(RunStatus.SUCCEEDED, s.incremental("fd.c").status());
+            RunResult fed = s.incremental("fd.c");
+            assertEquals(3, fed.steps().stream().filter(StepResult::succeeded).count(), fed.reason());
 
             db.execute("UPDATE audit.feed_batch SET finished_at = finished_at - interval '2 days'");
-            assertTrue(s.mvcert().checkFeeds("fd.c").orElseThrow().contains("no successful batch within"));
+            RunResult old = s.incremental("fd.c");
+            assertEquals(RunOutcome.SKIPPED, old.outcome());
+            assertTrue(old.reason().contains("no successful batch within"), old.reason());
         }
     }
 
@@ -348,7 +352,7 @@ class RefreshEngineIT {
             db.execute("UPDATE audit.target SET maintenance_window_start = (now() + interval '2 hours')::time, "
                     + "maintenance_window_length = interval '1 hour' WHERE target = 'mw.m'");
             RunResult outside = s.incremental("mw.m");
-            assertEquals(RefreshStep.NEEDS_MAINTENANCE, outside.steps().get(0).skipReason());
+            assertEquals(SkipReason.NEEDS_MAINTENANCE, outside.steps().get(0).skipReason());
             assertEquals(List.of("mw.m"), outside.needsMaintenance());
             assertTrue(outside.reason().contains("needs maintenance"));
             assertEquals("{mw.m}", db.queryValue(String.class,
@@ -378,36 +382,46 @@ class RefreshEngineIT {
                 CREATE UNIQUE INDEX ON atm.b (id);
                 CREATE VIEW atm.top AS SELECT a.id, b.q FROM atm.a JOIN atm.b USING (id);
                 """);
+        db.execute("""
+                SELECT audit.register_target('atm.top');
+                SELECT audit.add_sql_assertion('atm.top', 'no_quotient_two', 'SELECT id FROM atm.top WHERE q = 2');
+                """);
+        try (Connection c = db.connect()) {
+            Mvcert engine = new Mvcert(c);
+            engine.acceptBaseline(engine.captureBaselines("atm.top", "initial").captureId(), "reviewed");
+        }
         db.execute("INSERT INTO atm.t VALUES (11, 0)");
         try (Session s = Session.open(db)) {
-            RunResult failing = s.mvcert().refresh("atm.top", RunOptions.defaults().withMode(RunMode.ATOMIC), null);
+            RunResult failing = s.atomic("atm.top");
             assertFalse(failing.publish());
-            assertEquals(RunStatus.FAILED, failing.status());
+            assertEquals(RunOutcome.REFRESH_FAILED, failing.outcome());
             assertTrue(byView(failing).get("atm.a").succeeded());
             assertEquals(ErrorClass.DATA, byView(failing).get("atm.b").errorClass());
             assertEquals(List.of("atm.a", "atm.b"), failing.staleViews());
             s.work().rollback();
             assertEquals(10L, db.queryValue(Long.class, "SELECT count(*) FROM atm.a"), "a's refresh was not published");
             // history went through its own connection and survived the rollback
-            assertEquals("failed", db.queryValue(String.class, "SELECT status FROM audit.run WHERE run_id = ?", failing.runId()));
+            assertEquals("refresh_failed", db.queryValue(String.class, "SELECT status FROM audit.run WHERE run_id = ?", failing.runId()));
             assertEquals(2L, db.queryValue(Long.class, "SELECT count(*) FROM audit.step WHERE run_id = ?", failing.runId()));
 
             db.execute("UPDATE atm.t SET d = 2 WHERE id = 11");
-            Mvcert certifying = s.mvcert().withCertifier((target, runId) -> new Certifier.Verdict(true, "all checks passed"));
-            RunResult passing = certifying.refresh("atm.top", RunOptions.defaults().withMode(RunMode.ATOMIC), null);
+            RunResult passing = s.atomic("atm.top");
             assertTrue(passing.publish(), passing.reason());
+            assertEquals(RunOutcome.CERTIFIED, passing.outcome());
             assertEquals(10L, db.queryValue(Long.class, "SELECT count(*) FROM atm.a"), "nothing visible before commit");
             s.work().commit();
             assertEquals(11L, db.queryValue(Long.class, "SELECT count(*) FROM atm.a"));
             assertEquals(11L, db.queryValue(Long.class, "SELECT count(*) FROM atm.b"));
 
             db.execute("UPDATE atm.t SET d = 5 WHERE id = 11");
-            Mvcert rejecting = s.mvcert().withCertifier((target, runId) -> new Certifier.Verdict(false, "hash drift on 2024-01-01"));
-            RunResult rejected = rejecting.refresh("atm.top", RunOptions.defaults().withMode(RunMode.ATOMIC), null);
+            RunResult rejected = s.atomic("atm.top");
             assertFalse(rejected.publish());
-            assertTrue(rejected.reason().contains("certification failed: hash drift"), rejected.reason());
+            assertEquals(RunOutcome.NOT_CERTIFIED, rejected.outcome());
+            assertTrue(rejected.reason().contains("sql_assertion no_quotient_two"), rejected.reason());
             s.work().rollback();
             assertEquals(5L, db.queryValue(Long.class, "SELECT q::bigint FROM atm.b WHERE id = 11"));
+            assertEquals("CERTIFIED", db.queryValue(String.class, "SELECT status FROM audit.registry WHERE target = 'atm.top'"),
+                    "the rolled-back run changed nothing readers see");
         }
     }
 
@@ -418,14 +432,13 @@ class RefreshEngineIT {
             SQLException missing = assertThrows(SQLException.class, () -> s.mvcert().plan("bad.nope"));
             assertTrue(missing.getMessage().contains("bad.nope"), missing.getMessage());
             s.work().rollback();
-            SQLException table = assertThrows(SQLException.class,
-                    () -> s.mvcert().refresh("bad.tbl", RunOptions.defaults(), s.boundary()));
+            SQLException table = assertThrows(SQLException.class, () -> s.incremental("bad.tbl"));
             assertTrue(table.getMessage().contains("bad.tbl is a table"), table.getMessage());
             s.work().rollback();
         }
         try (Connection c = db.connect()) {
             IllegalStateException autocommit = assertThrows(IllegalStateException.class,
-                    () -> new Mvcert(c).refresh("bad.tbl", RunOptions.defaults(), null));
+                    () -> new Mvcert(c).run(RunRequest.of("bad.tbl")));
             assertTrue(autocommit.getMessage().contains("autocommit"));
         }
     }
@@ -436,7 +449,7 @@ class RefreshEngineIT {
                 CREATE SCHEMA prg;
                 CREATE MATERIALIZED VIEW prg.m AS SELECT 1 AS x;
                 INSERT INTO audit.run (target, mode, status, started_at, finished_at)
-                SELECT 'prg.m', 'incremental', 'succeeded', now() - g * interval '1 day', now() - g * interval '1 day'
+                SELECT 'prg.m', 'incremental', 'certified', now() - g * interval '1 day', now() - g * interval '1 day'
                   FROM generate_series(1, 30) g;
                 INSERT INTO audit.run (target, mode, status, started_at) VALUES ('prg.m', 'incremental', 'running', now() - interval '400 days');
                 INSERT INTO audit.history_retention (keep_for, keep_runs_per_target) VALUES (interval '10 days 12 hours', 5);

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mvcert.engine.Mvcert;
+import dev.mvcert.engine.run.RunMode;
+import dev.mvcert.engine.run.RunRequest;
+import dev.mvcert.engine.run.RunResult;
+import dev.mvcert.testing.CommitPerStep;
 import dev.mvcert.local.ExamplePipeline;
 import dev.mvcert.testing.PostgresExtension;
 import dev.mvcert.testing.TestDatabase;
@@ -25,11 +29,9 @@ class SurvivalRefreshIT {
         db.loadExample(ExamplePipeline.SURVIVAL, 300);
         try (Connection work = db.connect(); Connection history = db.connect()) {
             work.setAutoCommit(false);
-            Mvcert mvcert = new Mvcert(work).withHistory(history);
-            RunResult run = mvcert.refresh("ml.survival_feature_store_t0_v1_v", RunOptions.defaults(),
-                    r -> { if (r.failed()) work.rollback(); else work.commit(); });
-            work.commit();
-            assertEquals(RunStatus.SUCCEEDED, run.status(), run.reason());
+            RunResult run = Mvcert.runs(new CommitPerStep(work, history))
+                    .run(RunRequest.of("ml.survival_feature_store_t0_v1_v").withMode(RunMode.INCREMENTAL));
+            assertTrue(run.steps().stream().noneMatch(StepResult::failed), run.reason());
             assertEquals(T0_VIEWS.stream().sorted().toList(),
                     run.steps().stream().map(StepResult::matview).sorted().toList());
             run.steps().forEach(r -> assertTrue(r.succeeded() && r.rowsAfter() != null && r.rowsAfter() > 0, r.toString()));

@@ -1,8 +1,8 @@
 package dev.mvcert.engine.certify.baseline;
 
+import dev.mvcert.engine.json.Json;
 import dev.mvcert.engine.certify.Closure;
 import dev.mvcert.engine.certify.ClosureObject;
-import dev.mvcert.engine.certify.Json;
 import dev.mvcert.engine.certify.TargetRules;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -51,7 +51,7 @@ public final class BaselineCapture {
         try (PreparedStatement ps = connection.prepareStatement("SELECT audit._record_baseline_capture(?::regclass, ?, ?::jsonb)")) {
             ps.setString(1, rules.target());
             ps.setString(2, note);
-            ps.setString(3, Json.arrayOfObjects(json));
+            ps.setString(3, Json.write(json));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new CapturedBaseline(rs.getLong(1), rules.target(), items);

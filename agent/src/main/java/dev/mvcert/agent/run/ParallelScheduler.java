@@ -1,0 +1,77 @@
+package dev.mvcert.agent.run;
+
+import dev.mvcert.engine.refresh.PlannedView;
+import dev.mvcert.engine.refresh.StepResult;
+import dev.mvcert.engine.run.StepScheduler;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.MDC;
+
+/**
+ * The agent's steps run on up to {@code parallel} threads of their own (each step then takes a
+ * pooled connection). The log context of the thread that submits (target, run id) follows each
+ * step, with the view's name added.
+ */
+final class ParallelScheduler implements StepScheduler, AutoCloseable {
+
+    private final int parallel;
+    private final ExecutorService pool;
+    private final CompletionService<Finished> done;
+
+    ParallelScheduler(int parallel) {
+        if (parallel < 1) {
+            throw new IllegalArgumentException("parallel must be at least 1, got " + parallel);
+        }
+        this.parallel = parallel;
+        AtomicInteger threadNumber = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(parallel, r -> {
+            Thread t = new Thread(r, "mvcert-refresh-" + threadNumber.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.done = new ExecutorCompletionService<>(pool);
+    }
+
+    @Override
+    public int parallelism() {
+        return parallel;
+    }
+
+    @Override
+    public void submit(PlannedView view, Callable<StepResult> work) {
+        Map<String, String> mdc = MDC.getCopyOfContextMap();
+        done.submit(() -> {
+            if (mdc != null) {
+                MDC.setContextMap(mdc);
+            }
+            MDC.put("matview", view.matview());
+            try {
+                return new Finished(view, work.call(), null);
+            } catch (Exception e) {
+                return new Finished(view, null, e);
+            } finally {
+                MDC.clear();
+            }
+        });
+    }
+
+    @Override
+    public Finished next() throws InterruptedException {
+        try {
+            return done.take().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdown();
+    }
+}

@@ -1,0 +1,77 @@
+-- The statement after a refresh step's REFRESH, in the same transaction: REINDEX what is still
+-- invalid (a maintenance-window rebuild), ANALYZE the view, and count its rows exactly without
+-- scanning it: a plain refresh counts the rows it inserted into the new heap (this
+-- transaction's statistics); a concurrent one changes the previous rows by its own inserts and
+-- deletes, and the previous count is known when audit.input_fingerprint holds it and nothing
+-- else touched the view since (same relfilenode, the same cumulative change counter, no
+-- refresh outside mvcert cleared it); otherwise the rows are counted. Records the count and
+-- what the next step needs to trust it, asks PostgreSQL to publish this transaction's
+-- statistics at commit, and restores the timeouts audit._step_prepare set when p_restore
+-- (steps that share a transaction). Returns the rows after the refresh, and whether they had
+-- to be counted (the step's decision says so).
+CREATE FUNCTION audit._step_done(
+    p_matview                     regclass,
+    p_mode                        text,
+    p_inserted_before             bigint,
+    p_deleted_before              bigint,
+    p_restore                     boolean,
+    p_previous_statement_timeout  text,
+    p_previous_lock_timeout       text)
+RETURNS TABLE (rows_after bigint, rows_counted boolean)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path TO pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_oid       oid := p_matview::oid;
+    v_index     regclass;
+    v_stored    audit.input_fingerprint;
+    v_inserted  bigint;
+    v_deleted   bigint;
+    v_rows      bigint;
+    v_shared    bigint;
+    v_counted   boolean := false;
+BEGIN
+    IF p_mode OPERATOR(pg_catalog.=) 'rebuild' THEN
+        FOR v_index IN SELECT i.indexrelid::pg_catalog.regclass FROM pg_catalog.pg_index i
+                        WHERE i.indrelid OPERATOR(pg_catalog.=) v_oid AND NOT (i.indisvalid AND i.indisready)
+                        ORDER BY 1 LOOP
+            EXECUTE pg_catalog.format('REINDEX INDEX %s', v_index);
+        END LOOP;
+    END IF;
+    EXECUTE pg_catalog.format('ANALYZE %s', p_matview);
+
+    v_inserted := pg_catalog.pg_stat_get_xact_tuples_inserted(v_oid) OPERATOR(pg_catalog.-) p_inserted_before;
+    v_deleted := pg_catalog.pg_stat_get_xact_tuples_deleted(v_oid) OPERATOR(pg_catalog.-) p_deleted_before;
+    PERFORM pg_catalog.pg_stat_clear_snapshot();
+    v_shared := pg_catalog.pg_stat_get_tuples_inserted(v_oid) OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_tuples_deleted(v_oid);
+    IF p_mode OPERATOR(pg_catalog.=) 'concurrently' THEN
+        SELECT * INTO v_stored FROM audit.input_fingerprint f WHERE f.matview_oid OPERATOR(pg_catalog.=) v_oid;
+        IF v_stored.rows_after IS NOT NULL
+           AND v_stored.rows_relfilenode OPERATOR(pg_catalog.=) pg_catalog.pg_relation_filenode(p_matview)
+           AND v_stored.rows_changes OPERATOR(pg_catalog.=) v_shared THEN
+            v_rows := v_stored.rows_after OPERATOR(pg_catalog.+) v_inserted OPERATOR(pg_catalog.-) v_deleted;
+        ELSE
+            EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', p_matview) INTO v_rows;
+            v_counted := true;
+        END IF;
+    ELSE
+        -- a plain refresh fills a new heap: what it inserted is all there is
+        v_rows := v_inserted;
+    END IF;
+    -- after commit, once flushed, the shared counter will hold all this backend's pending counts too
+    PERFORM audit._record_step_rows(p_matview, v_rows, pg_catalog.pg_relation_filenode(p_matview),
+        v_shared OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_inserted(v_oid)
+                 OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_deleted(v_oid));
+    PERFORM pg_catalog.pg_stat_force_next_flush();
+    IF p_restore THEN
+        PERFORM pg_catalog.set_config('statement_timeout', p_previous_statement_timeout, true),
+                pg_catalog.set_config('lock_timeout', p_previous_lock_timeout, true);
+    END IF;
+    rows_after := v_rows;
+    rows_counted := v_counted;
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION audit._step_done(regclass, text, bigint, bigint, boolean, text, text) IS
+  'Internal (refresh step): REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored; after the REFRESH.';
