@@ -183,7 +183,7 @@ class StrictGateIT {
             RunResult run = Mvcert.runs(RunSessions.shared(work, history))
                     .run(RunRequest.of(StorePipeline.TARGET).withMode(RunMode.ATOMIC));
             assertFalse(run.publish(), run.toString());
-            assertTrue(run.reason().contains("certification failed") && run.reason().contains("dataset_hash"), run.reason());
+            assertTrue(run.reason().contains("FAILED: dataset_hash"), run.reason());
             work.rollback();
         }
         // the rolled-back refresh wrote rows; wait until the statistics say so, so the gate sees them
