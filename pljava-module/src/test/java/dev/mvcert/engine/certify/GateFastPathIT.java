@@ -169,6 +169,40 @@ class GateFastPathIT {
         }
     }
 
+    @Test
+    void aGuardedViewOf010KeepsWorkingAndIsReplacedInPlaceByTheFastOne() throws SQLException {
+        assertTrue(StorePipeline.certify(db).certified());
+        db.execute("""
+                CREATE VIEW ml.old_guarded_v AS SELECT * FROM ml.store_v WHERE audit.require_certified('ml.store_v'::regclass, '24:00:00'::interval);
+                DO $$ BEGIN
+                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fast_path_reader') THEN CREATE ROLE fast_path_reader; END IF;
+                END $$;
+                GRANT USAGE ON SCHEMA ml TO fast_path_reader;
+                GRANT SELECT ON ml.old_guarded_v TO fast_path_reader;
+                """);
+        String read = "SELECT count(*) FROM ml.old_guarded_v";
+        assertEquals("400|1", readAndGateCalls(read), "the 0.1.0 form calls the gate once per query");
+        db.execute("DO $$ BEGIN EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW ml.old_guarded_v AS %s',"
+                + " audit._guarded_view_query('ml.store_v', interval '24 hours', false)); END $$");
+        assertEquals("400|0", readAndGateCalls(read), "re-created in place: the grant is kept, and no function runs");
+        db.execute("SELECT audit.mark_stale('ml.store_v', 'stale for the replaced view')");
+        assertEquals("MVC04", refusal("SELECT count(*) FROM ml.old_guarded_v").getSQLState());
+    }
+
+    /** The query's one value as fast_path_reader, then how often it called require_certified. */
+    private String readAndGateCalls(String query) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("SET LOCAL track_functions = 'all'");
+            s.execute("SET LOCAL ROLE fast_path_reader");
+            String value = first(s, query);
+            String calls = first(s, "SELECT coalesce(pg_stat_get_xact_function_calls("
+                    + "'audit.require_certified(regclass, interval)'::regprocedure), 0)");
+            c.rollback();
+            return value + "|" + calls;
+        }
+    }
+
     /**
      * Runs each query expecting the same refusal (SQLSTATE, message, detail, hint) as the last
      * one, the full gate; returns it. Time-dependent parts of messages are masked.
