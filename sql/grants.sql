@@ -81,16 +81,16 @@ GRANT EXECUTE ON FUNCTION audit.unschedule(regclass, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.set_breaker_policy(regclass, integer, interval) TO mvcert_admin;
 
 -- certify: certification, baselines, registry and gates.
--- The gates are for everybody (they only read; SECURITY DEFINER lets them read the registry).
+-- The gates are for everybody (they only read; SECURITY DEFINER lets them read the registry,
+-- and call audit._certification_gate, as their owner: PUBLIC needs nothing else).
 GRANT EXECUTE ON FUNCTION audit.require_certified(regclass, interval) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION audit.require_certified_strict(regclass, interval) TO PUBLIC;
-GRANT EXECUTE ON FUNCTION audit._certification_gate(regclass, interval, boolean) TO PUBLIC;
 -- Reader: what the certification engine reads (and helpers the functions below call).
 GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._require_view(regclass, text) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._require_registered(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._definition_hash(text, oid) TO mvcert_reader;
-GRANT EXECUTE ON FUNCTION audit._matview_modifications(oid) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._matview_counters(oid) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._function_identity(oid), audit._function_signature(oid), audit._function_body_hash(oid)
     TO mvcert_reader;
 -- Operator (the engine's role): certification history, registry and baseline captures are
@@ -111,6 +111,7 @@ GRANT EXECUTE ON FUNCTION audit.add_gate_rule(regclass, text, text, text) TO mvc
 GRANT EXECUTE ON FUNCTION audit.add_sql_assertion(regclass, text, text, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.set_hash_days(regclass, date[]) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.create_guarded_view(regclass, text, interval, boolean) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit._guarded_view_query(regclass, interval, boolean) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.exempt_function(regprocedure, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.revoke_exemption(regprocedure) TO mvcert_admin;
 -- Admins may also write rules directly; the engine still refuses rule SQL that is not exactly

@@ -1,15 +1,14 @@
--- The fail-closed gate behind audit.require_certified and audit.require_certified_strict:
--- true, or an error whose SQLSTATE says why (class MV, see audit.require_certified).
--- Reads the registry row of one target (a primary-key lookup) and, when strict, the
--- recorded state of its closure; it writes nothing, so it runs on a hot standby, and it is
--- STABLE, so a guarded view evaluates it once per query. SECURITY DEFINER so that readers
--- need no grant on the registry; it only reads.
+-- The fail-closed gate behind audit.require_certified (its slow path: whatever is not a
+-- fresh CERTIFIED row) and audit.require_certified_strict: true, or an error whose SQLSTATE
+-- says why (class MV, see audit.require_certified). Reads the registry row of one target (a
+-- primary-key lookup) and, when strict, the recorded state of its closure; it writes
+-- nothing, so it runs on a hot standby, and it is STABLE. Only the two gates call it; they
+-- are SECURITY DEFINER, so it runs with their owner's rights and nobody else may execute it.
 CREATE FUNCTION audit._certification_gate(p_target regclass, p_max_age interval, p_strict boolean)
 RETURNS boolean
 LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
-SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -18,6 +17,7 @@ DECLARE
     v_age       interval;
     v_changed   text;
     v_reset     timestamptz;
+    v_detected  boolean;
 BEGIN
     IF p_target IS NULL THEN
         RAISE EXCEPTION 'mvcert: target must not be NULL'
@@ -74,21 +74,31 @@ BEGIN
     END IF;
 
     IF p_strict THEN
-        -- Statistics (reset time, modification counters) are kept per server, so a standby
-        -- cannot compare them with what the primary recorded: fail closed, and say so.
-        IF pg_catalog.pg_is_in_recovery() THEN
-            RAISE EXCEPTION 'mvcert: the strict gate cannot prove % unchanged on a hot standby: modification counters are kept per server',
-                    v_target
-                USING ERRCODE = 'MVC05',
-                      HINT = 'On a standby use audit.require_certified (the registry is replicated); use the strict gate on the primary.';
+        -- Change detection on throughout since certification (the triggers recorded then are
+        -- still there, unaltered): every REFRESH of a closure view moved the target out of
+        -- CERTIFIED in its own transaction, and a rolled-back one left no trace, so the status
+        -- read above already covers rows. Otherwise only statistics counters can tell.
+        v_detected := COALESCE(v_reg.change_detection OPERATOR(pg_catalog.=) audit._change_detection_state(), false);
+        IF NOT v_detected THEN
+            -- Statistics (reset time, modification counters) are kept per server, so a standby
+            -- cannot compare them with what the primary recorded: fail closed, and say so.
+            IF pg_catalog.pg_is_in_recovery() THEN
+                RAISE EXCEPTION 'mvcert: the strict gate cannot prove % unchanged on a hot standby: change detection was not on throughout since certification, and modification counters are kept per server',
+                        v_target
+                    USING ERRCODE = 'MVC05',
+                          HINT = 'Enable change detection on the primary (audit.enable_change_detection) and certify again, or use audit.require_certified on the standby.';
+            END IF;
+            v_reset := pg_catalog.pg_stat_get_db_stat_reset_time(
+                (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()));
+            IF v_reset IS DISTINCT FROM v_reg.stats_reset THEN
+                RAISE EXCEPTION 'mvcert: % cannot be proven unchanged since certification at %: statistics were reset at %',
+                        v_target, v_reg.certified_at, COALESCE(v_reset::text, 'an unknown time')
+                    USING ERRCODE = 'MVC05', HINT = 'Certify it again (strict mode fails closed when modification counters are unknown).';
+            END IF;
         END IF;
-        v_reset := pg_catalog.pg_stat_get_db_stat_reset_time(
-            (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()));
-        IF v_reset IS DISTINCT FROM v_reg.stats_reset THEN
-            RAISE EXCEPTION 'mvcert: % cannot be proven unchanged since certification at %: statistics were reset at %',
-                    v_target, v_reg.certified_at, COALESCE(v_reset::text, 'an unknown time')
-                USING ERRCODE = 'MVC05', HINT = 'Certify it again (strict mode fails closed when modification counters are unknown).';
-        END IF;
+        -- Definitions and storage are compared either way: a second line behind change detection.
+        -- Rows written since certification count only when they committed (a rolled-back run
+        -- writes rows too); once the view was analyzed since, the counters cannot tell.
         SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', x.object, x.why), ', ' ORDER BY x.object)
           INTO v_changed
           FROM (SELECT o.object,
@@ -99,21 +109,33 @@ BEGIN
                                  AND (SELECT c.relfilenode FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) o.objid)
                                      IS DISTINCT FROM o.relfilenode
                             THEN 'rewritten (plain refresh) or dropped'
-                            WHEN o.modifications IS NOT NULL
-                                 AND audit._matview_modifications(o.objid) OPERATOR(pg_catalog.<>) o.modifications
-                            THEN CASE WHEN audit._matview_modifications(o.objid) OPERATOR(pg_catalog.<) o.modifications
-                                      THEN 'statistics reset' ELSE 'rows changed' END
+                            WHEN v_detected OR o.modifications IS NULL
+                                 OR m.written OPERATOR(pg_catalog.=) o.modifications
+                            THEN NULL
+                            WHEN m.written OPERATOR(pg_catalog.<) o.modifications
+                            THEN 'statistics behind certification: reset, or not yet published by the certifying session'
+                            WHEN o.analyze_count IS NULL
+                            THEN 'rows written since certification'
+                            WHEN m.analyzed OPERATOR(pg_catalog.<>) o.analyze_count
+                            THEN 'rows written and analyzed since certification: the counters cannot prove them unchanged'
+                            WHEN m.committed OPERATOR(pg_catalog.<>) o.committed_modifications
+                            THEN 'rows changed'
                        END AS why
                   FROM audit.certified_object o
+                  -- counters only where they are compared (materialized views, no change detection)
+                  LEFT JOIN LATERAL (SELECT * FROM audit._matview_counters(o.objid)
+                                      WHERE o.modifications IS NOT NULL AND NOT v_detected) m ON true
                  WHERE o.target OPERATOR(pg_catalog.=) v_target) x
          WHERE x.why IS NOT NULL;
         IF v_changed IS NOT NULL THEN
             RAISE EXCEPTION 'mvcert: % changed since certification at %: %', v_target, v_reg.certified_at, v_changed
-                USING ERRCODE = 'MVC05', HINT = 'Certify it again; until then the strict gate refuses it.';
+                USING ERRCODE = 'MVC05',
+                      HINT = CASE WHEN v_detected THEN 'Certify it again; until then the strict gate refuses it.'
+                                  ELSE 'Certify it again; until then the strict gate refuses it. With change detection on (audit.enable_change_detection) the strict gate relies on it for rows and never needs the counters.' END;
         END IF;
     END IF;
     RETURN true;
 END
 $$;
 COMMENT ON FUNCTION audit._certification_gate(regclass, interval, boolean) IS
-  'Internal: the fail-closed certification gate (registry lookup; strict also compares the closure with what certification recorded).';
+  'Internal: the fail-closed certification gate behind require_certified and require_certified_strict (registry lookup; strict also compares the closure with what certification recorded).';

@@ -2,8 +2,10 @@
 -- the work transaction of the certification: in an atomic run the new status is published
 -- together with the refreshed data, or not at all. A CERTIFIED outcome also records what
 -- the strict gate compares later: the definition hash of every view, materialized view
--- and function of the closure, and the relfilenode and modification counter of every
--- materialized view, plus the database's statistics reset time. A FAILED outcome keeps the
+-- and function of the closure, the relfilenode and statistics counters of every
+-- materialized view (audit._matview_counters: as they will be once this transaction
+-- commits), the database's statistics reset time and the state of change detection. Both
+-- outcomes record the target's oid, which guarded views match besides the name. A FAILED outcome keeps the
 -- time of the last passing certification (history) but the gates refuse the target.
 -- p_seen is the snapshot the certification started from: if an object of the target's
 -- certified closure changed in a transaction that snapshot did not see (another session
@@ -44,12 +46,14 @@ BEGIN
     IF v_cert.status OPERATOR(pg_catalog.=) 'CERTIFIED' THEN
         INSERT INTO audit.registry AS r (target, status, status_since, certified_at, certified_certification_id,
                                          certified_run_id, last_certification_id, last_certification_at, last_run_id,
-                                         failing_checks, failure_detail, stale_reason, dataset_hash, stats_reset)
+                                         failing_checks, failure_detail, stale_reason, dataset_hash, stats_reset,
+                                         target_oid, change_detection)
         VALUES (v_cert.target, 'CERTIFIED', v_cert.finished_at, v_cert.finished_at, v_cert.certification_id,
                 v_cert.run_id, v_cert.certification_id, v_cert.finished_at, v_cert.run_id,
                 '{}', NULL, NULL, p_dataset_hash,
                 pg_catalog.pg_stat_get_db_stat_reset_time(
-                    (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())))
+                    (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())),
+                v_target, audit._change_detection_state())
         ON CONFLICT (target) DO UPDATE SET
             status = 'CERTIFIED',
             status_since = CASE WHEN r.status OPERATOR(pg_catalog.=) 'CERTIFIED' THEN r.status_since ELSE EXCLUDED.status_since END,
@@ -61,30 +65,36 @@ BEGIN
             last_run_id = EXCLUDED.last_run_id,
             failing_checks = '{}', failure_detail = NULL, stale_reason = NULL,
             dataset_hash = EXCLUDED.dataset_hash,
-            stats_reset = EXCLUDED.stats_reset;
+            stats_reset = EXCLUDED.stats_reset,
+            target_oid = EXCLUDED.target_oid,
+            change_detection = EXCLUDED.change_detection;
 
         DELETE FROM audit.certified_object o WHERE o.target OPERATOR(pg_catalog.=) v_cert.target;
         WITH cl AS MATERIALIZED (SELECT c.relation, c.relid, c.kind FROM audit.closure(v_target) c)
-        INSERT INTO audit.certified_object (target, object, kind, objid, definition_hash, relfilenode, modifications, classid)
+        INSERT INTO audit.certified_object (target, object, kind, objid, definition_hash, relfilenode, modifications, classid,
+                                            committed_modifications, analyze_count)
         SELECT v_cert.target, c.relation, c.kind, c.relid,
                audit._definition_hash(c.kind, c.relid),
                CASE WHEN c.kind OPERATOR(pg_catalog.=) 'materialized view'
                     THEN (SELECT pc.relfilenode FROM pg_catalog.pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) c.relid) END,
-               CASE WHEN c.kind OPERATOR(pg_catalog.=) 'materialized view'
-                    THEN audit._matview_modifications(c.relid) END,
+               m.written,
                CASE WHEN c.kind OPERATOR(pg_catalog.=) ANY (ARRAY['function', 'procedure', 'aggregate'])
-                    THEN 'pg_catalog.pg_proc'::pg_catalog.regclass ELSE 'pg_catalog.pg_class'::pg_catalog.regclass END
+                    THEN 'pg_catalog.pg_proc'::pg_catalog.regclass ELSE 'pg_catalog.pg_class'::pg_catalog.regclass END,
+               m.committed, m.analyzed
           FROM cl c
+          LEFT JOIN LATERAL (SELECT * FROM audit._matview_counters(c.relid)
+                              WHERE c.kind OPERATOR(pg_catalog.=) 'materialized view') m ON true
         UNION ALL
         -- the unique indexes CONCURRENTLY relies on: dropping one is a change of the closure
         SELECT v_cert.target, audit._qualified_name(i.indexrelid::pg_catalog.regclass), 'index', i.indexrelid,
-               NULL, NULL, NULL, 'pg_catalog.pg_class'::pg_catalog.regclass
+               NULL, NULL, NULL, 'pg_catalog.pg_class'::pg_catalog.regclass, NULL, NULL
           FROM cl c
           JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) c.relid
          WHERE c.kind OPERATOR(pg_catalog.=) 'materialized view'
         UNION ALL
         SELECT v_cert.target, pg_catalog.format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)),
-               f.kind, p.oid, audit._definition_hash(f.kind, p.oid), NULL, NULL, 'pg_catalog.pg_proc'::pg_catalog.regclass
+               f.kind, p.oid, audit._definition_hash(f.kind, p.oid), NULL, NULL, 'pg_catalog.pg_proc'::pg_catalog.regclass,
+               NULL, NULL
           FROM pg_catalog.pg_proc p
           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
           CROSS JOIN LATERAL (SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END AS kind) f
@@ -126,9 +136,9 @@ BEGIN
                  WHERE x.certification_id OPERATOR(pg_catalog.=) p_certification_id AND NOT x.passed
                  ORDER BY x.ordinal LIMIT 5) cr;
         INSERT INTO audit.registry AS r (target, status, status_since, last_certification_id, last_certification_at,
-                                         last_run_id, failing_checks, failure_detail)
+                                         last_run_id, failing_checks, failure_detail, target_oid)
         VALUES (v_cert.target, 'FAILED', v_cert.finished_at, v_cert.certification_id, v_cert.finished_at,
-                v_cert.run_id, v_cert.failing_checks, v_detail)
+                v_cert.run_id, v_cert.failing_checks, v_detail, v_target)
         ON CONFLICT (target) DO UPDATE SET
             status = 'FAILED',
             status_since = CASE WHEN r.status OPERATOR(pg_catalog.=) 'FAILED' THEN r.status_since ELSE EXCLUDED.status_since END,
@@ -137,7 +147,8 @@ BEGIN
             last_run_id = EXCLUDED.last_run_id,
             failing_checks = EXCLUDED.failing_checks,
             failure_detail = EXCLUDED.failure_detail,
-            stale_reason = NULL;
+            stale_reason = NULL,
+            target_oid = EXCLUDED.target_oid;
     END IF;
     RETURN v_cert.status;
 END

@@ -1,10 +1,13 @@
--- Creates the view training and export jobs read instead of the target itself:
---   CREATE VIEW <p_view_name> AS SELECT * FROM <p_source> WHERE audit.require_certified(<p_source>, <p_max_age>)
--- (require_certified_strict when p_strict). The gate has only constant arguments, so the
--- planner turns it into a one-time filter: it runs once per query, before any row is read,
--- and a refused gate returns no rows but an error. p_view_name is 'schema.name' (quoted
--- parts allowed, as in SQL); the source is referenced by OID, so renaming it keeps the view
--- working. Returns the new view.
+-- Creates the view training and export jobs read instead of the target itself (its query is
+-- audit._guarded_view_query): every row of the source while it is certified and younger than
+-- p_max_age, otherwise the gate's error (audit.require_certified, or
+-- audit.require_certified_strict when p_strict). The check has only constant arguments, so
+-- the planner makes it a one-time filter: it runs once per query, before any row is read,
+-- and a refused gate returns no rows but an error. On the happy path the view reads the
+-- registry row itself (an InitPlan, with the view owner's rights: the owner needs SELECT on
+-- audit.registry, as mvcert_admin has) and calls no function. p_view_name is 'schema.name'
+-- (quoted parts allowed, as in SQL); the source is referenced by OID, so renaming it keeps
+-- the view working. Returns the new view.
 CREATE FUNCTION audit.create_guarded_view(p_source regclass, p_view_name text, p_max_age interval,
                                           p_strict boolean DEFAULT false)
 RETURNS regclass
@@ -30,14 +33,11 @@ BEGIN
             USING ERRCODE = 'invalid_name', HINT = 'e.g. ''ml.features_guarded_v''';
     END IF;
     v_view := pg_catalog.format('%I.%I', v_parts[1], v_parts[2]);
-    EXECUTE pg_catalog.format(
-        'CREATE VIEW %s AS SELECT * FROM %s WHERE audit.%s(%L::pg_catalog.regclass, %L::pg_catalog.interval)',
-        v_view, v_source, CASE WHEN p_strict THEN 'require_certified_strict' ELSE 'require_certified' END,
-        v_source, p_max_age);
+    EXECUTE pg_catalog.format('CREATE VIEW %s AS %s', v_view, audit._guarded_view_query(p_source, p_max_age, p_strict));
     EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
         pg_catalog.format('Guarded read of %s: fails unless it is certified and younger than %s.', v_source, p_max_age));
     RETURN pg_catalog.to_regclass(v_view);
 END
 $$;
 COMMENT ON FUNCTION audit.create_guarded_view(regclass, text, interval, boolean) IS
-  'Creates a view over a target that reads it only while it is certified (audit.require_certified in the WHERE clause).';
+  'Creates a view over a target that reads it only while it is certified (a one-time filter on its registry row, else audit.require_certified''s error).';

@@ -22,11 +22,19 @@ CREATE TABLE audit.registry (
     dataset_hash                text,
     -- Statistics reset time of the database when certified: a later reset fails the strict gate.
     stats_reset                 timestamptz,
+    -- The oid of the target relation when its latest certification was published. The name
+    -- stays the key (a dump and restore changes oids); guarded views match both, so their
+    -- fast path never takes another relation's row for theirs.
+    target_oid                  oid,
+    -- The change-detection triggers at the last passing certification (audit._change_detection_state,
+    -- NULL when change detection was off): while they are unchanged, every REFRESH of a closure
+    -- view since then moved the target out of CERTIFIED, and the strict gate relies on that.
+    change_detection            text,
     CONSTRAINT registry_status_known CHECK (status IN ('CERTIFIED', 'FAILED', 'STALE'))
 );
 -- Each object of the closure as certified: what the strict gate compares (definition hash
--- of views, materialized views and functions; storage and modification counter of
--- materialized views) and what a change to any of them (tables and indexes included)
+-- of views, materialized views and functions; storage and modification counters of
+-- materialized views: modifications counts every row written, rolled-back work included) and what a change to any of them (tables and indexes included)
 -- invalidates.
 CREATE TABLE audit.certified_object (
     target              text NOT NULL REFERENCES audit.registry (target) ON DELETE CASCADE,
@@ -38,6 +46,11 @@ CREATE TABLE audit.certified_object (
     modifications       bigint,
     -- the catalog of objid (pg_class or pg_proc): what the change-detection triggers look up
     classid             oid NOT NULL DEFAULT 'pg_catalog.pg_class'::pg_catalog.regclass,
+    -- materialized views (audit._matview_counters at certification): committed inserts, updates
+    -- and deletes since the last ANALYZE, and how often the view had been analyzed. Rows
+    -- written since certification (modifications) count as changed only when they committed.
+    committed_modifications bigint,
+    analyze_count       bigint,
     PRIMARY KEY (target, object)
 );
 -- The change-detection triggers ask, for every DDL statement and REFRESH in the database,

@@ -114,9 +114,11 @@ public final class Bench {
             if (opt.only.contains(2)) chainOverhead();
             if (opt.only.contains(3)) datasetHashing();
             if (opt.only.contains(4)) gateCost();
+            if (opt.only.contains(4)) gateReads();
             if (opt.only.contains(5)) catalogScale();
-            if (opt.only.contains(7)) reportScale();
+            if (opt.only.contains(7)) dataScale();
             if (opt.only.contains(8)) realClients();
+            if (opt.only.contains(9)) reportScale();
         } finally {
             cluster.close();
         }
@@ -335,6 +337,10 @@ public final class Bench {
                 m5 / mv, "x faster", ">= 4x", m5 / mv >= 4,
                 Map.of("mvcert_s", mv, "mvcert_serial_s", mvs, "md5_string_agg_s", m5, "count_s", ct, "rows", n,
                         "mvcert_all_s", tMv, "md5_all_s", tMd5, "count_all_s", tCnt)));
+        add(new Line("3f", "dataset hash vs the count(*) scan floor", "mvcert %.2f s vs count(*) per day %.2f s".formatted(mv, ct),
+                mv / ct, "x", "<= 5x", mv / ct <= 5, Map.of("mvcert_s", mv, "count_s", ct)));
+        add(new Line("3p", "dataset hash, parallel vs serial", "default settings %.2f s vs max_parallel_workers_per_gather = 0 %.2f s"
+                        .formatted(mv, mvs), mv / mvs, "x", "<= 1.00x", mv / mvs <= 1.0, Map.of("parallel_s", mv, "serial_s", mvs)));
         add(new Line("3m", "dataset hash memory, " + n + " -> " + 2 * n + " rows",
                 "backend peak private memory mvcert %.1f -> %.1f MB, md5(string_agg) %.1f -> %.1f MB".formatted(
                         mem.get("mvcert_1x_mb"), mem.get("mvcert_2x_mb"), mem.get("md5_1x_mb"), mem.get("md5_2x_mb")),
@@ -453,6 +459,358 @@ public final class Bench {
                         "guarded_all_s", guarded, "source_all_s", plain)));
     }
 
+    // --- 4c-4k. the gate as clients pay it: pgbench, one statement per transaction --------------
+
+    static final String FEATURE_STORE = "ml.survival_feature_store_t0_v1_v";
+    static final String FEATURE_STORE_GUARDED = "bench.feature_store_guarded_v";
+    static final String READER = "bench_reader";
+
+    /**
+     * The gate on the read path of an online feature service: pgbench custom scripts (prepared
+     * and simple protocol, 1 and 4 clients) reading the example feature store by key through
+     * its guarded view and directly; the gate alone against SELECT 1; realistic JDBC reads
+     * (every column of every row, and a join); the count(*) floor of a one-time filter; and the
+     * same gate with 1,000 certified targets in the registry.
+     */
+    void gateReads() throws Exception {
+        step("4c-4k. the gate as clients pay it: pgbench point reads of " + FEATURE_STORE + ", guarded and not");
+        long maxId;
+        try (Connection c = connect()) {
+            certifiedFeatureStore(c);
+            maxId = count(c, "SELECT max(listing_id) FROM " + FEATURE_STORE);
+        }
+        Path dir = opt.root.resolve("bench/results/pgbench");
+        Files.createDirectories(dir);
+        Map<String, Path> scripts = new LinkedHashMap<>();
+        scripts.put("one", script(dir, "one", "SELECT 1;"));
+        scripts.put("gate", script(dir, "gate", "SELECT audit.require_certified('" + FEATURE_STORE + "', interval '24 hours');"));
+        // control: the floor of any gate that is a function, a PL/pgSQL function that only returns true
+        scripts.put("trivial", script(dir, "trivial", "SELECT bench.trivial_gate('" + FEATURE_STORE + "', interval '24 hours');"));
+        scripts.put("source", script(dir, "source", "\\set id random(1, " + maxId + ")\nSELECT * FROM " + FEATURE_STORE + " WHERE listing_id = :id;"));
+        scripts.put("guarded", script(dir, "guarded", "\\set id random(1, " + maxId + ")\nSELECT * FROM " + FEATURE_STORE_GUARDED + " WHERE listing_id = :id;"));
+        // controls: the same view level without a gate, and a one-time filter that calls nothing
+        scripts.put("view", script(dir, "view", "\\set id random(1, " + maxId + ")\nSELECT * FROM bench.feature_store_plain_v WHERE listing_id = :id;"));
+        scripts.put("filter", script(dir, "filter", "\\set id random(1, " + maxId + ")\nSELECT * FROM bench.feature_store_filtered_v WHERE listing_id = :id;"));
+
+        Map<String, Object> gate = new LinkedHashMap<>();
+        for (String mode : List.of("prepared", "simple")) {
+            Map<String, Double> tps = pgbenchPairs(scripts, List.of("one", "gate", "trivial"), mode, 1);
+            gate.put(mode + "_us_over_select_1", 1e6 / tps.get("gate") - 1e6 / tps.get("one"));
+            gate.put(mode + "_trivial_function_us_over_select_1", 1e6 / tps.get("trivial") - 1e6 / tps.get("one"));
+            gate.put(mode + "_tps", tps);
+        }
+        double gateUs = (Double) gate.get("prepared_us_over_select_1");
+        add(new Line("4c", "gate alone per statement, over SELECT 1 (pgbench)",
+                ("prepared %.1f µs, simple %.1f µs per statement (1 client, one statement per transaction); control: a PL/pgSQL"
+                        + " function that only returns true %.1f µs prepared").formatted(gateUs, (Double) gate.get("simple_us_over_select_1"),
+                        (Double) gate.get("prepared_trivial_function_us_over_select_1")),
+                gateUs, "µs", "<= 10 µs", gateUs <= 10, gate));
+
+        String[] ids = {"4d", "4e", "4f", "4g"};
+        int i = 0;
+        Map<String, Double> pointRatios = new LinkedHashMap<>();
+        for (int clients : new int[] {1, 4}) {
+            for (String mode : List.of("prepared", "simple")) {
+                List<String> sides = clients == 1 ? List.of("source", "guarded", "view", "filter") : List.of("source", "guarded");
+                Map<String, Double> tps = pgbenchPairs(scripts, sides, mode, clients);
+                double ratio = tps.get("guarded") / tps.get("source");
+                pointRatios.put(mode + "_" + clients, ratio);
+                String controls = clients == 1 ? "; controls: the source behind a plain view %.2fx, behind a one-time filter that calls nothing %.2fx"
+                        .formatted(tps.get("view") / tps.get("source"), tps.get("filter") / tps.get("source")) : "";
+                add(new Line(ids[i++], "guarded point read by key, %s, %d client%s".formatted(mode, clients, clients == 1 ? "" : "s"),
+                        "guarded %,.0f vs source %,.0f statements/s (every column of one listing)%s"
+                                .formatted(tps.get("guarded"), tps.get("source"), controls),
+                        ratio, "x", ">= 0.90x", ratio >= 0.90, Map.of("tps", tps, "clients", clients, "mode", mode)));
+            }
+        }
+        json.put("point_read_ratios", pointRatios);
+
+        // Realistic reads through JDBC: a client fetching the whole feature store, and a join.
+        String everything = "SELECT * FROM %s";
+        String joined = "SELECT f.*, l.seller_id, l.city, l.status FROM %s f JOIN src.listings l USING (listing_id)";
+        for (String[] read : List.of(new String[] {"4h", "guarded read of every column and row (JDBC)", everything},
+                                     new String[] {"4i", "guarded read joined with src.listings (JDBC)", joined})) {
+            List<Double> g = new ArrayList<>(), s = new ArrayList<>();
+            try (Connection c = connectAs(READER)) {
+                fetchAll(c, read[2].formatted(FEATURE_STORE)); // warm the cache
+                for (int r = 0; r < Math.max(2 * opt.reps + 1, 7); r++) {
+                    boolean guardedFirst = r % 2 == 0;
+                    for (int side = 0; side < 2; side++) {
+                        if ((side == 0) == guardedFirst) g.add(timed(() -> fetchAll(c, read[2].formatted(FEATURE_STORE_GUARDED))));
+                        else s.add(timed(() -> fetchAll(c, read[2].formatted(FEATURE_STORE))));
+                    }
+                }
+            }
+            double pct = 100 * (median(g) - median(s)) / median(s);
+            add(new Line(read[0], read[1], "guarded %.3f s vs source %.3f s (%s)".formatted(median(g), median(s), FEATURE_STORE),
+                    pct, "%", "< 1%", pct < 1, Map.of("guarded_s", median(g), "source_s", median(s), "guarded_all_s", g, "source_all_s", s)));
+        }
+
+        oneTimeFilterFloor();
+        registryScale(scripts);
+    }
+
+    /**
+     * What any one-time filter costs a trivial aggregate over 1M rows: the gating Result node
+     * passes every row on. Compares the guarded view with the source and with the source behind
+     * a constant one-time filter that calls nothing ({@code WHERE (SELECT true)}): the same plan
+     * shape, so the difference between those two is the gate's own cost, the rest is the floor.
+     */
+    void oneTimeFilterFloor() throws Exception {
+        String scan = "SELECT count(*), sum(b), max(c) FROM ";
+        List<Double> guarded = new ArrayList<>(), constant = new ArrayList<>(), source = new ArrayList<>();
+        String plan;
+        try (Connection c = connect()) {
+            exec(c, "CREATE OR REPLACE VIEW bench.gate_constant_v AS SELECT * FROM bench.gate_src WHERE (SELECT true)");
+            plan = explain(c, scan + "bench.gate_guarded_v");
+            runQuery(c, scan + "bench.gate_src");
+            for (int r = 0; r < Math.max(2 * opt.reps + 1, 7); r++) {
+                // the three sides rotate, so none always runs first
+                for (int side = 0; side < 3; side++) {
+                    switch ((side + r) % 3) {
+                        case 0 -> guarded.add(timed(() -> runQuery(c, scan + "bench.gate_guarded_v")));
+                        case 1 -> constant.add(timed(() -> runQuery(c, scan + "bench.gate_constant_v")));
+                        default -> source.add(timed(() -> runQuery(c, scan + "bench.gate_src")));
+                    }
+                }
+            }
+        }
+        double g = median(guarded), k = median(constant), s = median(source);
+        double gatePct = 100 * (g - k) / s, floorPct = 100 * (k - s) / s;
+        String where = plan.contains("Partial Aggregate") && plan.indexOf("One-Time Filter") > plan.indexOf("Partial Aggregate")
+                ? "below the partial aggregate, in every worker" : "above the scan";
+        add(new Line("4j", "one-time filter floor, count(*) over " + opt.hashRows + " rows",
+                "guarded %.3f s, constant one-time filter %.3f s, source %.3f s: the gate's own cost %+.1f%%, the floor"
+                        .formatted(g, k, s, gatePct) + " (a Result node %s passing every row on) %+.1f%%".formatted(where, floorPct),
+                gatePct, "%", "< 1%", gatePct < 1,
+                Map.of("guarded_s", g, "constant_filter_s", k, "source_s", s, "floor_pct", floorPct, "plan", plan)));
+    }
+
+    /** The gate's cost with 1,000 targets registered and certified, against one. */
+    void registryScale(Map<String, Path> scripts) throws Exception {
+        Map<String, Double> before = pgbenchPairs(scripts, List.of("one", "gate", "source", "guarded"), "prepared", 1);
+        int targets = 1000;
+        try (Connection c = connect()) {
+            exec(c, """
+                    CREATE SCHEMA bench_targets;
+                    DO $$
+                    BEGIN
+                      FOR i IN 1..%d LOOP
+                        EXECUTE format('CREATE VIEW bench_targets.t%%s AS SELECT %%s AS x', i, i);
+                        PERFORM audit.register_target(format('bench_targets.t%%s', i)::regclass);
+                        PERFORM audit._publish_certification(audit._record_certification(format('bench_targets.t%%s', i)::regclass,
+                                NULL, now(), 'bench', '[{"check": "structural", "object": "x", "passed": true, "detail": ""}]'));
+                      END LOOP;
+                    END $$;
+                    ANALYZE audit.registry;
+                    """.formatted(targets - 1));
+        }
+        Map<String, Double> after = pgbenchPairs(scripts, List.of("one", "gate", "source", "guarded"), "prepared", 1);
+        double gateBefore = 1e6 / before.get("gate") - 1e6 / before.get("one");
+        double gateAfter = 1e6 / after.get("gate") - 1e6 / after.get("one");
+        double pointBefore = before.get("guarded") / before.get("source"), pointAfter = after.get("guarded") / after.get("source");
+        double growth = pointBefore / pointAfter;
+        add(new Line("4k", "gate with " + targets + " certified targets",
+                "gate alone %.1f -> %.1f µs over SELECT 1; guarded point read %.2fx -> %.2fx the source (1 -> %d targets)"
+                        .formatted(gateBefore, gateAfter, pointBefore, pointAfter, targets),
+                growth, "x", "<= 1.10x", growth <= 1.10,
+                Map.of("gate_us_1", gateBefore, "gate_us_1000", gateAfter, "point_ratio_1", pointBefore, "point_ratio_1000", pointAfter,
+                        "tps_1", before, "tps_1000", after)));
+    }
+
+    /**
+     * The runbook 001 target, refreshed, certified and behind a guarded view, with a login that
+     * has no mvcert role and reads only the feature store, its guarded view and the listings.
+     */
+    void certifiedFeatureStore(Connection c) throws Exception {
+        if (count(c, "SELECT count(*) FROM audit.registry WHERE target = '" + FEATURE_STORE + "' AND status = 'CERTIFIED'") > 0) {
+            return;
+        }
+        exec(c, "CREATE SCHEMA IF NOT EXISTS bench; SELECT audit.register_target('" + FEATURE_STORE + "', p_day_column => 'anchor_day')");
+        engineRun(FEATURE_STORE);
+        exec(c, "SELECT audit.set_hash_days('" + FEATURE_STORE + "', (SELECT array_agg(DISTINCT anchor_day) FROM " + FEATURE_STORE + "))");
+        c.setAutoCommit(false);
+        Mvcert mvcert = new Mvcert(c);
+        mvcert.acceptBaseline(mvcert.captureBaselines(FEATURE_STORE, "bench").captureId(), "bench: reviewed");
+        c.commit();
+        CertificationResult cert = mvcert.certify(FEATURE_STORE, null);
+        c.commit();
+        c.setAutoCommit(true);
+        if (!cert.certified()) {
+            throw new IllegalStateException(FEATURE_STORE + " did not certify: " + cert.failureSummary());
+        }
+        exec(c, """
+                SELECT audit.create_guarded_view('%1$s', '%2$s', interval '24 hours');
+                CREATE FUNCTION bench.trivial_gate(regclass, interval) RETURNS boolean LANGUAGE plpgsql STABLE AS 'BEGIN RETURN true; END';
+                GRANT EXECUTE ON FUNCTION bench.trivial_gate(regclass, interval) TO PUBLIC;
+                CREATE VIEW bench.feature_store_plain_v AS SELECT * FROM %1$s;
+                CREATE VIEW bench.feature_store_filtered_v AS SELECT * FROM %1$s WHERE (SELECT true);
+                DO $$ BEGIN
+                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%3$s') THEN CREATE ROLE %3$s LOGIN; END IF;
+                END $$;
+                GRANT USAGE ON SCHEMA ml, bench, src TO %3$s;
+                GRANT SELECT ON %1$s, %2$s, bench.feature_store_plain_v, bench.feature_store_filtered_v, src.listings TO %3$s;
+                """.formatted(FEATURE_STORE, FEATURE_STORE_GUARDED, READER));
+    }
+
+    static Path script(Path dir, String name, String text) throws IOException {
+        Path file = dir.resolve(name + ".sql");
+        Files.writeString(file, text + "\n");
+        return file;
+    }
+
+    /** pgbench throughput (statements per second) of each script, median of --reps runs, sides alternating. */
+    Map<String, Double> pgbenchPairs(Map<String, Path> scripts, List<String> names, String mode, int clients) throws Exception {
+        Map<String, List<Double>> all = new LinkedHashMap<>();
+        for (String name : names) all.put(name, new ArrayList<>());
+        for (int r = 0; r < Math.max(opt.reps, 3); r++) {
+            List<String> order = new ArrayList<>(names);
+            if (r % 2 == 1) java.util.Collections.reverse(order);
+            for (String name : order) all.get(name).add(pgbench(scripts.get(name), mode, clients));
+        }
+        Map<String, Double> medians = new LinkedHashMap<>();
+        all.forEach((name, tps) -> medians.put(name, median(tps)));
+        say("    pgbench %s, %d client(s): %s", mode, clients, all);
+        return medians;
+    }
+
+    double pgbench(Path script, String mode, int clients) throws Exception {
+        List<String> cmd = List.of(cluster.bindir().resolve("pgbench").toString(), "-n", "-h", "127.0.0.1",
+                "-p", String.valueOf(cluster.port()), "-U", READER, "-d", db, "-M", mode, "-c", String.valueOf(clients),
+                "-j", String.valueOf(clients), "-T", String.valueOf(opt.pgbenchSeconds), "-f", script.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Files.writeString(logDir.resolve("pgbench.log"), String.join(" ", cmd) + "\n" + out + "\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("tps = ([0-9.]+)").matcher(out);
+        if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0 || !m.find()) {
+            throw new IllegalStateException("pgbench " + script + " failed; see " + logDir.resolve("pgbench.log"));
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    Connection connectAs(String role) throws SQLException {
+        return java.sql.DriverManager.getConnection(cluster.jdbcUrl(db), role, "");
+    }
+
+    /** Reads every column of every row, as a client would (streamed: a cursor, 10,000 rows a fetch). */
+    static void fetchAll(Connection c, String sql) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.setFetchSize(10_000);
+            try (ResultSet rs = s.executeQuery(sql)) {
+                int columns = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    for (int i = 1; i <= columns; i++) rs.getObject(i);
+                }
+            }
+        } finally {
+            c.commit();
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
+    // --- 7. data size: the feature store at the default scale and --scale-factor times it ------
+
+    /** How the hash and guarded-read ratios move when the example feature store grows. */
+    void dataScale() throws Exception {
+        int big = opt.scale * opt.scaleFactor;
+        step("7. data size: the survival example's feature store at scale " + opt.scale + " and " + big);
+        try (Connection c = connect()) {
+            certifiedFeatureStore(c);
+        }
+        Map<String, Double> small = scaleFigures();
+        String mainDb = db;
+        db = cluster.createDatabase("bench_big");
+        Map<String, Double> large;
+        try {
+            long t0 = System.nanoTime();
+            try (Connection c = connect()) {
+                ExamplePipeline.SURVIVAL.load(c, opt.root, big);
+                certifiedFeatureStore(c);
+            }
+            say("    loaded, refreshed and certified scale %d in %.0f s", big, (System.nanoTime() - t0) / 1e9);
+            large = scaleFigures();
+        } finally {
+            db = mainDb;
+        }
+        String at = "scale %d -> %d (%,.0f -> %,.0f rows)".formatted(opt.scale, big, small.get("rows"), large.get("rows"));
+        // the feature store is a four-way join of wide rows: the hash's lead over md5 is smaller
+        // than on line 3's table; what matters here is that it holds as the data grows
+        double held = large.get("md5_over_hash") / small.get("md5_over_hash");
+        add(new Line("7a", "feature store hash vs md5(string_agg), growing data",
+                "%.1fx -> %.1fx faster than md5, %.1fx -> %.1fx the count(*) floor; %s".formatted(small.get("md5_over_hash"),
+                        large.get("md5_over_hash"), small.get("hash_over_count"), large.get("hash_over_count"), at),
+                held, "x held", ">= 0.90x", held >= 0.90, Map.of("small", small, "large", large)));
+        add(new Line("7b", "guarded read of every row, growing data",
+                "%+.1f%% -> %+.1f%% over the source (JDBC, every column); %s".formatted(small.get("full_read_pct"),
+                        large.get("full_read_pct"), at),
+                large.get("full_read_pct"), "%", "< 1%", large.get("full_read_pct") < 1, Map.of("small", small, "large", large)));
+        add(new Line("7c", "guarded point read, growing data",
+                "%.2fx -> %.2fx the source (pgbench, prepared, 1 client); %s".formatted(small.get("point_ratio"),
+                        large.get("point_ratio"), at),
+                large.get("point_ratio"), "x", ">= 0.90x", large.get("point_ratio") >= 0.90, Map.of("small", small, "large", large)));
+    }
+
+    /** Hash, full-read and point-read figures of the certified feature store in the current database. */
+    Map<String, Double> scaleFigures() throws Exception {
+        Map<String, Double> f = new LinkedHashMap<>();
+        List<LocalDate> days = new ArrayList<>();
+        try (Connection c = connect(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT DISTINCT anchor_day FROM " + FEATURE_STORE + " ORDER BY 1")) {
+            while (rs.next()) days.add(rs.getDate(1).toLocalDate());
+        }
+        String md5 = "SELECT anchor_day, count(*), md5(string_agg(t::text, '' ORDER BY listing_id)) FROM " + FEATURE_STORE + " t GROUP BY 1";
+        String cnt = "SELECT anchor_day, count(*) FROM " + FEATURE_STORE + " t GROUP BY 1";
+        List<Double> tHash = new ArrayList<>(), tMd5 = new ArrayList<>(), tCnt = new ArrayList<>();
+        for (int r = 0; r < opt.reps; r++) {
+            tCnt.add(timed(() -> query(cnt)));
+            tHash.add(timed(() -> {
+                try (Connection c = connect()) {
+                    DatasetHasher.hash(c, FEATURE_STORE, "anchor_day", days);
+                }
+            }));
+            tMd5.add(timed(() -> query(md5)));
+        }
+        try (Connection c = connect()) {
+            f.put("rows", (double) count(c, "SELECT count(*) FROM " + FEATURE_STORE));
+        }
+        f.put("days", (double) days.size());
+        f.put("hash_s", median(tHash));
+        f.put("md5_s", median(tMd5));
+        f.put("count_s", median(tCnt));
+        f.put("md5_over_hash", median(tMd5) / median(tHash));
+        f.put("hash_over_count", median(tHash) / median(tCnt));
+        List<Double> g = new ArrayList<>(), s = new ArrayList<>();
+        try (Connection c = connectAs(READER)) {
+            fetchAll(c, "SELECT * FROM " + FEATURE_STORE);
+            for (int r = 0; r < Math.max(2 * opt.reps + 1, 5); r++) {
+                boolean guardedFirst = r % 2 == 0;
+                for (int side = 0; side < 2; side++) {
+                    if ((side == 0) == guardedFirst) g.add(timed(() -> fetchAll(c, "SELECT * FROM " + FEATURE_STORE_GUARDED)));
+                    else s.add(timed(() -> fetchAll(c, "SELECT * FROM " + FEATURE_STORE)));
+                }
+            }
+        }
+        f.put("full_read_guarded_s", median(g));
+        f.put("full_read_source_s", median(s));
+        f.put("full_read_pct", 100 * (median(g) - median(s)) / median(s));
+        long maxId;
+        try (Connection c = connect()) {
+            maxId = count(c, "SELECT max(listing_id) FROM " + FEATURE_STORE);
+        }
+        Path dir = opt.root.resolve("bench/results/pgbench");
+        Files.createDirectories(dir);
+        Map<String, Path> scripts = Map.of(
+                "source", script(dir, "source_" + db, "\\set id random(1, " + maxId + ")\nSELECT * FROM " + FEATURE_STORE + " WHERE listing_id = :id;"),
+                "guarded", script(dir, "guarded_" + db, "\\set id random(1, " + maxId + ")\nSELECT * FROM " + FEATURE_STORE_GUARDED + " WHERE listing_id = :id;"));
+        Map<String, Double> tps = pgbenchPairs(scripts, List.of("source", "guarded"), "prepared", 1);
+        f.put("point_ratio", tps.get("guarded") / tps.get("source"));
+        say("    %s: %s", db, f);
+        return f;
+    }
+
     // --- 5. scale: 1,000 matviews in 10 levels ----------------------------------------------
 
     void catalogScale() throws Exception {
@@ -509,13 +867,13 @@ public final class Bench {
         }
     }
 
-    // --- 7. run report at scale ----------------------------------------------------------------
+    // --- 9. run report at scale ----------------------------------------------------------------
 
     /** The run report (mvcert report, GET /report) of a 1,000-view synthetic catalog: read and render, then render alone. */
     void reportScale() throws Exception {
         int levels = 10;
         dev.mvcert.local.SyntheticCatalog catalog = new dev.mvcert.local.SyntheticCatalog(levels, opt.catalogViews / levels, 10);
-        step("7. run report of a " + catalog.views() + "-view synthetic catalog (recorded run history, hostile names)");
+        step("9. run report of a " + catalog.views() + "-view synthetic catalog (recorded run history, hostile names)");
         String reportDb = cluster.createDatabase("bench_report");
         try (Connection c = cluster.connect(reportDb)) {
             catalog.create(c);
@@ -532,7 +890,7 @@ public final class Bench {
                 render.add(timed(() -> dev.mvcert.agent.report.RunReportPage.render(data)));
             }
             double w = median(whole), rr = median(render);
-            add(new Line("7", "run report of " + catalog.views() + " views (read + render)",
+            add(new Line("9", "run report of " + catalog.views() + " views (read + render)",
                     "%.2f s, of which rendering %.3f s; %d KB of HTML, collapsed by schema and level".formatted(w, rr, bytes / 1024),
                     w, "s", "< 2 s", w < 2, Map.of("report_s", w, "render_s", rr, "html_bytes", bytes, "all_s", whole)));
         }
@@ -865,27 +1223,29 @@ public final class Bench {
     }
 
     record Options(int scale, int reps, int parallel, int chainRows, int hashRows, int catalogViews, Path root, Path out,
-                   Path agentJar, Set<Integer> only) {
+                   Path agentJar, Set<Integer> only, int pgbenchSeconds, int scaleFactor) {
         static Options parse(String[] args) {
             Map<String, String> a = new HashMap<>();
             for (int i = 0; i < args.length; i++) {
                 if (!args[i].startsWith("--") || i + 1 >= args.length) {
                     throw new IllegalArgumentException("usage: Bench --root DIR [--scale N] [--reps N] [--parallel N] "
-                            + "[--chain-rows N] [--hash-rows N] [--catalog-views N] [--only 1,2,...] [--out FILE] [--agent-jar FILE]; got " + args[i]);
+                            + "[--chain-rows N] [--hash-rows N] [--catalog-views N] [--only 1,2,...] [--out FILE] [--agent-jar FILE]"
+                            + " [--pgbench-seconds N] [--scale-factor N]; got " + args[i]);
                 }
                 a.put(args[i].substring(2), args[++i]);
             }
             Path root = Path.of(a.getOrDefault("root", ".")).toAbsolutePath().normalize();
             int scale = Integer.parseInt(a.getOrDefault("scale", "30000"));
             Set<Integer> only = new TreeSet<>();
-            for (String s : a.getOrDefault("only", "1,2,3,4,5,6,7,8").split(",")) only.add(Integer.parseInt(s.trim()));
+            for (String s : a.getOrDefault("only", "1,2,3,4,5,6,7,8,9").split(",")) only.add(Integer.parseInt(s.trim()));
             return new Options(scale, Integer.parseInt(a.getOrDefault("reps", "3")),
                     Integer.parseInt(a.getOrDefault("parallel", "2")),
                     Integer.parseInt(a.getOrDefault("chain-rows", "300000")),
                     Integer.parseInt(a.getOrDefault("hash-rows", "1000000")),
                     Integer.parseInt(a.getOrDefault("catalog-views", "1000")),
                     root, Path.of(a.getOrDefault("out", root.resolve("bench/results/latest.json").toString())),
-                    Path.of(a.getOrDefault("agent-jar", root.resolve("agent/target/mvcert.jar").toString())), only);
+                    Path.of(a.getOrDefault("agent-jar", root.resolve("agent/target/mvcert.jar").toString())), only,
+                    Integer.parseInt(a.getOrDefault("pgbench-seconds", "3")), Integer.parseInt(a.getOrDefault("scale-factor", "10")));
         }
     }
 }

@@ -223,8 +223,8 @@ class AccessControlIT {
                 SELECT p.oid::regprocedure::text FROM pg_proc p
                  WHERE p.pronamespace = 'audit'::regnamespace AND has_function_privilege('hard_public', p.oid, 'EXECUTE')
                  ORDER BY 1""");
-        assertEquals(List.of("audit._certification_gate(regclass,interval,boolean)",
-                "audit.require_certified(regclass,interval)", "audit.require_certified_strict(regclass,interval)"), executable);
+        assertEquals(List.of("audit.require_certified(regclass,interval)", "audit.require_certified_strict(regclass,interval)"),
+                executable);
         assertEquals(List.of(), db.queryColumn("""
                 SELECT c.oid::regclass::text FROM pg_class c
                  WHERE c.relnamespace = 'audit'::regnamespace AND c.relkind IN ('r', 'v', 'm', 'p')
@@ -242,8 +242,9 @@ class AccessControlIT {
                  WHERE p.pronamespace = 'audit'::regnamespace AND p.prosecdef
                    AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
                  ORDER BY 1"""), "SECURITY DEFINER functions without SET search_path TO pg_catalog, pg_temp");
-        // and no SECURITY DEFINER function but the gate is open to PUBLIC
-        assertEquals(List.of("audit._certification_gate(regclass,interval,boolean)"), db.queryColumn("""
+        // and no SECURITY DEFINER function but the two gates is open to PUBLIC
+        assertEquals(List.of("audit.require_certified(regclass,interval)", "audit.require_certified_strict(regclass,interval)"),
+                db.queryColumn("""
                 SELECT p.oid::regprocedure::text FROM pg_proc p
                  WHERE p.pronamespace = 'audit'::regnamespace AND p.prosecdef
                    AND has_function_privilege('public', p.oid, 'EXECUTE') ORDER BY 1"""));

@@ -115,13 +115,32 @@ class HotStandbyIT {
     }
 
     @Test
-    void theStrictGateFailsClosedOnAStandbyAndSaysWhy(TestDatabase db) throws SQLException {
+    void theStrictGateAnswersOnAStandbyWhileChangeDetectionStaysOnAndFailsClosedOtherwise(TestDatabase db) throws SQLException {
+        certify(db, CertificationStatus.CERTIFIED);
+        String strict = "SELECT audit.require_certified_strict('hs.features_v', interval '1 day')::text";
         standby.catchUp(LAG_LIMIT);
+        // every REFRESH of the closure would have moved the replicated registry row: the status covers rows
+        assertEquals("true", gateOnStandby(db, strict));
+        try {
+            db.execute("ALTER EVENT TRIGGER mvcert_closure_ddl DISABLE");
+            standby.catchUp(LAG_LIMIT);
+            assertStrictRefusedOnStandby(db, strict);
+        } finally {
+            db.execute("ALTER EVENT TRIGGER mvcert_closure_ddl ENABLE ALWAYS");
+        }
+        // on again, but refreshes while it was off went unseen: refused until certified again
+        standby.catchUp(LAG_LIMIT);
+        assertStrictRefusedOnStandby(db, strict);
+        certify(db, CertificationStatus.CERTIFIED);
+        standby.catchUp(LAG_LIMIT);
+        assertEquals("true", gateOnStandby(db, strict));
+    }
+
+    private static void assertStrictRefusedOnStandby(TestDatabase db, String strict) throws SQLException {
         try (Connection c = standby.connect(db.name()); Statement s = c.createStatement()) {
-            SQLException e = assertThrows(SQLException.class,
-                    () -> s.executeQuery("SELECT audit.require_certified_strict('hs.features_v', interval '1 day')"));
+            SQLException e = assertThrows(SQLException.class, () -> s.executeQuery(strict).close());
             assertEquals("MVC05", e.getSQLState(), e.getMessage());
-            assertTrue(e.getMessage().contains("hot standby"), e.getMessage());
+            assertTrue(e.getMessage().contains("hot standby") && e.getMessage().contains("change detection"), e.getMessage());
         }
     }
 

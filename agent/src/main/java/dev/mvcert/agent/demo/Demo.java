@@ -50,8 +50,8 @@ public final class Demo {
             execute(c, "SELECT audit.register_target('" + TARGET + "', p_run_mode => 'atomic')");
             execute(c, CREATE_GUARDED);
         }
-        out.println("   guarded view for readers: " + GUARDED + " = SELECT * FROM " + TARGET
-                + " WHERE audit.require_certified('" + TARGET + "', interval '24 hours')");
+        out.println("   guarded view for readers: " + GUARDED + " = every row of " + TARGET
+                + " while it is certified and younger than 24 hours, else audit.require_certified's error");
         out.printf("   loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
         step("2. The refresh plan: dependency order, levels (same level = parallel), CONCURRENTLY or why not");

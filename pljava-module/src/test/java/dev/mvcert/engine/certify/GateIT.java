@@ -87,24 +87,37 @@ class GateIT {
     }
 
     @Test
-    void gateIsEvaluatedOncePerQueryAsAOneTimeFilter() throws SQLException {
+    void guardedViewChecksTheRegistryOncePerQueryAndCallsNoFunctionOnTheHappyPath() throws SQLException {
         assertTrue(StorePipeline.certify(db).certified());
         String plan = String.join("\n", db.queryColumn("EXPLAIN (COSTS OFF) SELECT * FROM ml.store_guarded_v WHERE price > 150"));
-        assertTrue(plan.matches("(?s)Result\\s+One-Time Filter: audit\\.require_certified\\('ml\\.store_v'::regclass, '24:00:00'::interval\\).*"),
-                plan);
+        assertTrue(plan.matches("(?s)Result\\s+One-Time Filter: CASE WHEN \\$0 THEN true ELSE "
+                + "audit\\.require_certified\\('ml\\.store_v'::regclass, '24:00:00'::interval\\) END\\s+"
+                + "InitPlan 1 \\(returns \\$0\\)\\s+->  [A-Za-z ]*Scan[^\\n]* on registry r\\n.*"), plan);
+        assertEquals(List.of(0L, 0L), gateCallsFor("SELECT count(*) FROM ml.store_guarded_v"),
+                "calls of require_certified and _certification_gate for one certified query over 400 rows");
+        // a registry row without the target's oid (certified before 0.2.0): the gate decides, once per query
+        db.execute("UPDATE audit.registry SET target_oid = NULL WHERE target = 'ml.store_v'");
+        assertEquals(List.of(1L, 0L), gateCallsFor("SELECT count(*) FROM ml.store_guarded_v"),
+                "the gate itself finds the row by name");
+    }
+
+    /** Rows of the query, then how often it called require_certified and _certification_gate. */
+    private List<Long> gateCallsFor(String query) throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             s.execute("SET LOCAL track_functions = 'all'");
-            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM ml.store_guarded_v")) {
+            try (ResultSet rs = s.executeQuery(query)) {
                 rs.next();
                 assertEquals(400, rs.getLong(1));
             }
-            try (ResultSet rs = s.executeQuery(
-                    "SELECT pg_stat_get_xact_function_calls('audit.require_certified(regclass, interval)'::regprocedure)")) {
+            try (ResultSet rs = s.executeQuery("""
+                    SELECT pg_stat_get_xact_function_calls('audit.require_certified(regclass, interval)'::regprocedure),
+                           pg_stat_get_xact_function_calls('audit._certification_gate(regclass, interval, boolean)'::regprocedure)""")) {
                 rs.next();
-                assertEquals(1, rs.getLong(1), "calls of require_certified for one query over 400 rows");
+                List<Long> calls = List.of(rs.getLong(1), rs.getLong(2));
+                c.rollback();
+                return calls;
             }
-            c.rollback();
         }
     }
 
