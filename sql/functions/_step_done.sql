@@ -4,7 +4,9 @@
 -- Done here, at the end of the step, and not before the REFRESH: the registry row's lock is then
 -- held from here to the commit, not for the whole refresh, and parallel steps of one target do
 -- not wait for each other. Then REINDEX what is still invalid (a maintenance-window rebuild),
--- ANALYZE the view, and count its rows exactly without
+-- ANALYZE the view when p_analyze (an atomic run analyzes its views only once certification
+-- passed: PostgreSQL counts an ANALYZE even when its transaction rolls back, and the strict
+-- gate without change detection would take that for a change), and count its rows exactly without
 -- scanning it: a plain refresh counts the rows it inserted into the new heap (this
 -- transaction's statistics); a concurrent one changes the previous rows by its own inserts and
 -- deletes, and the previous count is known when audit.input_fingerprint holds it and nothing
@@ -18,6 +20,7 @@ CREATE FUNCTION audit._step_done(
     p_run_id                      bigint,
     p_matview                     regclass,
     p_mode                        text,
+    p_analyze                     boolean,
     p_inserted_before             bigint,
     p_deleted_before              bigint,
     p_restore                     boolean,
@@ -47,7 +50,9 @@ BEGIN
             EXECUTE pg_catalog.format('REINDEX INDEX %s', v_index);
         END LOOP;
     END IF;
-    EXECUTE pg_catalog.format('ANALYZE %s', p_matview);
+    IF p_analyze THEN
+        EXECUTE pg_catalog.format('ANALYZE %s', p_matview);
+    END IF;
 
     v_inserted := pg_catalog.pg_stat_get_xact_tuples_inserted(v_oid) OPERATOR(pg_catalog.-) p_inserted_before;
     v_deleted := pg_catalog.pg_stat_get_xact_tuples_deleted(v_oid) OPERATOR(pg_catalog.-) p_deleted_before;
@@ -81,5 +86,5 @@ BEGIN
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION audit._step_done(bigint, regclass, text, bigint, bigint, boolean, text, text) IS
+COMMENT ON FUNCTION audit._step_done(bigint, regclass, text, boolean, bigint, bigint, boolean, text, text) IS
   'Internal (refresh step): invalidation of certified targets naming the run, REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored; after the REFRESH.';

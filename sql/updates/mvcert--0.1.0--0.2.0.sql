@@ -19,6 +19,8 @@ DROP FUNCTION audit.closure(regclass);
 DROP FUNCTION audit._closure_graph(regclass);
 DROP FUNCTION audit._direct_dependencies(oid[], oid[]);
 DROP FUNCTION audit.refresh_plan(regclass);
+-- (its one caller, the 0.1.0 strict gate, is replaced below before anything calls it)
+DROP FUNCTION audit._matview_modifications(oid);
 
 -- audit.target: how runs are made when the caller does not say.
 ALTER TABLE audit.target
@@ -88,6 +90,18 @@ CREATE INDEX certified_object_objid_idx ON audit.certified_object (objid, classi
 COMMENT ON TABLE audit.certified_object IS
   'State of each closure object at the last passing certification, compared by audit.require_certified_strict.';
 
+-- audit.registry: the target's oid (guarded views' fast path matches name and oid) and the
+-- change-detection triggers at the last passing certification (the strict gate relies on them).
+ALTER TABLE audit.registry
+    ADD COLUMN target_oid oid,
+    ADD COLUMN change_detection text;
+UPDATE audit.registry SET target_oid = pg_catalog.to_regclass(target);
+
+-- audit.certified_object: committed modifications and ANALYZE count at certification, so the
+-- strict gate without change detection tells a rolled-back refresh from a committed one.
+ALTER TABLE audit.certified_object
+    ADD COLUMN committed_modifications bigint,
+    ADD COLUMN analyze_count bigint;
 -- New tables.
 -- Reviewed exemptions from the time-of-query analysis: a function certification cannot read
 -- (dynamic SQL, C outside pg_catalog, another language, a body that does not parse) fails
@@ -201,18 +215,17 @@ $$;
 COMMENT ON FUNCTION audit._breaker_policy(text, text) IS
   'Internal: failure threshold and cool-down for a view (its own policy, the target''s, ''*'', or 3 / 15 minutes).';
 
--- The fail-closed gate behind audit.require_certified and audit.require_certified_strict:
--- true, or an error whose SQLSTATE says why (class MV, see audit.require_certified).
--- Reads the registry row of one target (a primary-key lookup) and, when strict, the
--- recorded state of its closure; it writes nothing, so it runs on a hot standby, and it is
--- STABLE, so a guarded view evaluates it once per query. SECURITY DEFINER so that readers
--- need no grant on the registry; it only reads.
+-- The fail-closed gate behind audit.require_certified (its slow path: whatever is not a
+-- fresh CERTIFIED row) and audit.require_certified_strict: true, or an error whose SQLSTATE
+-- says why (class MV, see audit.require_certified). Reads the registry row of one target (a
+-- primary-key lookup) and, when strict, the recorded state of its closure; it writes
+-- nothing, so it runs on a hot standby, and it is STABLE. Only the two gates call it; they
+-- are SECURITY DEFINER, so it runs with their owner's rights and nobody else may execute it.
 CREATE OR REPLACE FUNCTION audit._certification_gate(p_target regclass, p_max_age interval, p_strict boolean)
 RETURNS boolean
 LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
-SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -221,6 +234,7 @@ DECLARE
     v_age       interval;
     v_changed   text;
     v_reset     timestamptz;
+    v_detected  boolean;
 BEGIN
     IF p_target IS NULL THEN
         RAISE EXCEPTION 'mvcert: target must not be NULL'
@@ -277,21 +291,31 @@ BEGIN
     END IF;
 
     IF p_strict THEN
-        -- Statistics (reset time, modification counters) are kept per server, so a standby
-        -- cannot compare them with what the primary recorded: fail closed, and say so.
-        IF pg_catalog.pg_is_in_recovery() THEN
-            RAISE EXCEPTION 'mvcert: the strict gate cannot prove % unchanged on a hot standby: modification counters are kept per server',
-                    v_target
-                USING ERRCODE = 'MVC05',
-                      HINT = 'On a standby use audit.require_certified (the registry is replicated); use the strict gate on the primary.';
+        -- Change detection on throughout since certification (the triggers recorded then are
+        -- still there, unaltered): every REFRESH of a closure view moved the target out of
+        -- CERTIFIED in its own transaction, and a rolled-back one left no trace, so the status
+        -- read above already covers rows. Otherwise only statistics counters can tell.
+        v_detected := COALESCE(v_reg.change_detection OPERATOR(pg_catalog.=) audit._change_detection_state(), false);
+        IF NOT v_detected THEN
+            -- Statistics (reset time, modification counters) are kept per server, so a standby
+            -- cannot compare them with what the primary recorded: fail closed, and say so.
+            IF pg_catalog.pg_is_in_recovery() THEN
+                RAISE EXCEPTION 'mvcert: the strict gate cannot prove % unchanged on a hot standby: change detection was not on throughout since certification, and modification counters are kept per server',
+                        v_target
+                    USING ERRCODE = 'MVC05',
+                          HINT = 'Enable change detection on the primary (audit.enable_change_detection) and certify again, or use audit.require_certified on the standby.';
+            END IF;
+            v_reset := pg_catalog.pg_stat_get_db_stat_reset_time(
+                (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()));
+            IF v_reset IS DISTINCT FROM v_reg.stats_reset THEN
+                RAISE EXCEPTION 'mvcert: % cannot be proven unchanged since certification at %: statistics were reset at %',
+                        v_target, v_reg.certified_at, COALESCE(v_reset::text, 'an unknown time')
+                    USING ERRCODE = 'MVC05', HINT = 'Certify it again (strict mode fails closed when modification counters are unknown).';
+            END IF;
         END IF;
-        v_reset := pg_catalog.pg_stat_get_db_stat_reset_time(
-            (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()));
-        IF v_reset IS DISTINCT FROM v_reg.stats_reset THEN
-            RAISE EXCEPTION 'mvcert: % cannot be proven unchanged since certification at %: statistics were reset at %',
-                    v_target, v_reg.certified_at, COALESCE(v_reset::text, 'an unknown time')
-                USING ERRCODE = 'MVC05', HINT = 'Certify it again (strict mode fails closed when modification counters are unknown).';
-        END IF;
+        -- Definitions and storage are compared either way: a second line behind change detection.
+        -- Rows written since certification count only when they committed (a rolled-back run
+        -- writes rows too); once the view was analyzed since, the counters cannot tell.
         SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', x.object, x.why), ', ' ORDER BY x.object)
           INTO v_changed
           FROM (SELECT o.object,
@@ -302,24 +326,58 @@ BEGIN
                                  AND (SELECT c.relfilenode FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) o.objid)
                                      IS DISTINCT FROM o.relfilenode
                             THEN 'rewritten (plain refresh) or dropped'
-                            WHEN o.modifications IS NOT NULL
-                                 AND audit._matview_modifications(o.objid) OPERATOR(pg_catalog.<>) o.modifications
-                            THEN CASE WHEN audit._matview_modifications(o.objid) OPERATOR(pg_catalog.<) o.modifications
-                                      THEN 'statistics reset' ELSE 'rows changed' END
+                            WHEN v_detected OR o.modifications IS NULL
+                                 OR m.written OPERATOR(pg_catalog.=) o.modifications
+                            THEN NULL
+                            WHEN m.written OPERATOR(pg_catalog.<) o.modifications
+                            THEN 'statistics behind certification: reset, or not yet published by the certifying session'
+                            WHEN o.analyze_count IS NULL
+                            THEN 'rows written since certification'
+                            WHEN m.analyzed OPERATOR(pg_catalog.<>) o.analyze_count
+                            THEN 'rows written and analyzed since certification: the counters cannot prove them unchanged'
+                            WHEN m.committed OPERATOR(pg_catalog.<>) o.committed_modifications
+                            THEN 'rows changed'
                        END AS why
                   FROM audit.certified_object o
+                  -- counters only where they are compared (materialized views, no change detection)
+                  LEFT JOIN LATERAL (SELECT * FROM audit._matview_counters(o.objid)
+                                      WHERE o.modifications IS NOT NULL AND NOT v_detected) m ON true
                  WHERE o.target OPERATOR(pg_catalog.=) v_target) x
          WHERE x.why IS NOT NULL;
         IF v_changed IS NOT NULL THEN
             RAISE EXCEPTION 'mvcert: % changed since certification at %: %', v_target, v_reg.certified_at, v_changed
-                USING ERRCODE = 'MVC05', HINT = 'Certify it again; until then the strict gate refuses it.';
+                USING ERRCODE = 'MVC05',
+                      HINT = CASE WHEN v_detected THEN 'Certify it again; until then the strict gate refuses it.'
+                                  ELSE 'Certify it again; until then the strict gate refuses it. With change detection on (audit.enable_change_detection) the strict gate relies on it for rows and never needs the counters.' END;
         END IF;
     END IF;
     RETURN true;
 END
 $$;
 COMMENT ON FUNCTION audit._certification_gate(regclass, interval, boolean) IS
-  'Internal: the fail-closed certification gate (registry lookup; strict also compares the closure with what certification recorded).';
+  'Internal: the fail-closed certification gate behind require_certified and require_certified_strict (registry lookup; strict also compares the closure with what certification recorded).';
+
+-- The change-detection event triggers as they are now (name, oid, the transaction that last
+-- created or altered each, enabled state), or NULL when change detection is off. Recorded at
+-- each passing certification: while it is unchanged, the triggers have caught every REFRESH
+-- and DDL of the closure since (they were not disabled and re-enabled, dropped or re-created
+-- in between), so the registry status alone says whether a closure view was refreshed.
+CREATE OR REPLACE FUNCTION audit._change_detection_state()
+RETURNS text
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+SET search_path TO pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN audit.change_detection() THEN
+               pg_catalog.string_agg(pg_catalog.format('%s:%s:%s:%s', e.evtname, e.oid, e.xmin, e.evtenabled),
+                                     ',' ORDER BY e.evtname)
+           END
+      FROM pg_catalog.pg_event_trigger e
+     WHERE e.evtname OPERATOR(pg_catalog.=) ANY (ARRAY['mvcert_closure_ddl', 'mvcert_closure_drop'])
+$$;
+COMMENT ON FUNCTION audit._change_detection_state() IS
+  'Internal: identity and state of the change-detection triggers (NULL when off); the strict gate relies on the registry for row changes while it equals the value recorded at certification.';
 
 -- The dependency graph below a target, one row per object: its depth (shortest distance
 -- from the target), the object it was first reached through, what it reads directly, and
@@ -847,6 +905,48 @@ $$;
 COMMENT ON FUNCTION audit._function_signature(oid) IS
   'Internal: schema-qualified regprocedure text of a function (name and argument types), independent of search_path.';
 
+-- The query of a guarded view over p_source (audit.create_guarded_view), also for re-creating
+-- an existing guarded view in place (CREATE OR REPLACE VIEW keeps its grants):
+--   SELECT * FROM <source> WHERE CASE WHEN EXISTS (<a fresh CERTIFIED registry row of the
+--   source>) THEN true ELSE audit.require_certified(<source>, <max_age>) END
+-- The EXISTS has only constants, so the planner makes it an InitPlan and the whole condition a
+-- one-time filter: once per query, before any row is read, the registry row is read with the
+-- view owner's rights and no function runs at all on the happy path. Otherwise the gate runs
+-- and raises exactly as when called directly. The row must carry both the source's name and
+-- its oid: after a rename, or a dump and restore (new oids), the gate decides. The strict
+-- gate compares the closure on every read, so a strict view just calls it.
+CREATE OR REPLACE FUNCTION audit._guarded_view_query(p_source regclass, p_max_age interval, p_strict boolean)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path TO pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_source text := audit._require_view(p_source, 'source');
+BEGIN
+    IF p_max_age IS NULL OR p_max_age OPERATOR(pg_catalog.<=) interval '0' THEN
+        RAISE EXCEPTION 'mvcert: max_age must be a positive interval, got %', COALESCE(p_max_age::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'e.g. interval ''24 hours''';
+    END IF;
+    IF p_strict THEN
+        RETURN pg_catalog.format(
+            'SELECT * FROM %s WHERE audit.require_certified_strict(%L::pg_catalog.regclass, %L::pg_catalog.interval)',
+            v_source, v_source, p_max_age);
+    END IF;
+    RETURN pg_catalog.format($q$SELECT * FROM %1$s
+ WHERE CASE WHEN EXISTS (SELECT FROM audit.registry r
+                          WHERE r.target OPERATOR(pg_catalog.=) %2$L::pg_catalog.text
+                            AND r.target_oid OPERATOR(pg_catalog.=) %2$L::pg_catalog.regclass::pg_catalog.oid
+                            AND r.status OPERATOR(pg_catalog.=) 'CERTIFIED'::pg_catalog.text
+                            AND (pg_catalog.now() OPERATOR(pg_catalog.-) r.certified_at) OPERATOR(pg_catalog.<=) %3$L::pg_catalog.interval)
+            THEN true
+            ELSE audit.require_certified(%2$L::pg_catalog.regclass, %3$L::pg_catalog.interval) END$q$,
+        v_source, v_source, p_max_age);
+END
+$$;
+COMMENT ON FUNCTION audit._guarded_view_query(regclass, interval, boolean) IS
+  'Internal: the query of a guarded view (fast path: a registry InitPlan read with the view owner''s rights; otherwise the gate raises).';
+
 -- The live inputs of a registered target for audit.health (descriptions from
 -- audit._live_inputs): NULL when they cannot be determined now (the target was dropped or
 -- renamed, or its closure is broken: a stale declared edge, a cycle), never an error, so
@@ -1224,26 +1324,36 @@ $$;
 COMMENT ON FUNCTION audit._live_inputs_warning(regclass) IS
   'Internal: the warning about a target''s live inputs (relations read through plain views only), or NULL when there are none.';
 
--- How many rows of a relation were ever inserted, updated or deleted, as far as this
--- session can tell: the shared statistics plus what this backend has not flushed yet
--- (its own transaction, and committed work waiting for the next statistics flush). A
--- concurrent refresh keeps the relfilenode but moves this counter, so the strict gate
--- compares it. Counters only grow; a smaller value means the statistics were reset.
-CREATE OR REPLACE FUNCTION audit._matview_modifications(p_relid oid)
-RETURNS bigint
+-- The statistics counters of a relation that the strict gate compares, each as PostgreSQL
+-- will hold it once this session's statistics are flushed (the shared statistics plus what
+-- this backend has not flushed yet, its own open transaction included):
+--   written    rows ever inserted, updated or deleted, rolled-back work included; only grows
+--              (a concurrent refresh keeps the relfilenode but moves it)
+--   committed  inserts, updates and deletes of committed transactions since the last ANALYZE;
+--              rolled-back work never counts, an ANALYZE (or autovacuum's) sets it back to 0
+--   analyzed   how many times the relation was analyzed, by ANALYZE or autovacuum; only grows
+-- PostgreSQL cannot tell this backend's pending committed work from its pending rolled-back
+-- work, so both count as committed here until they are flushed: that can only make the
+-- strict gate refuse (for about a second after a rollback in the same session), never pass.
+-- An ANALYZE reports at once, even in a transaction that later rolls back.
+CREATE OR REPLACE FUNCTION audit._matview_counters(p_relid oid, OUT written bigint, OUT committed bigint, OUT analyzed bigint)
+RETURNS record
 LANGUAGE sql
 STABLE
 SET search_path TO pg_catalog, pg_temp
 AS $$
     SELECT pg_catalog.pg_stat_get_tuples_inserted(p_relid) OPERATOR(pg_catalog.+)
            pg_catalog.pg_stat_get_tuples_updated(p_relid) OPERATOR(pg_catalog.+)
-           pg_catalog.pg_stat_get_tuples_deleted(p_relid) OPERATOR(pg_catalog.+)
-           pg_catalog.pg_stat_get_xact_tuples_inserted(p_relid) OPERATOR(pg_catalog.+)
-           pg_catalog.pg_stat_get_xact_tuples_updated(p_relid) OPERATOR(pg_catalog.+)
-           pg_catalog.pg_stat_get_xact_tuples_deleted(p_relid)
+           pg_catalog.pg_stat_get_tuples_deleted(p_relid) OPERATOR(pg_catalog.+) p.pending,
+           pg_catalog.pg_stat_get_mod_since_analyze(p_relid) OPERATOR(pg_catalog.+) p.pending,
+           pg_catalog.pg_stat_get_analyze_count(p_relid) OPERATOR(pg_catalog.+)
+           pg_catalog.pg_stat_get_autoanalyze_count(p_relid)
+      FROM (SELECT pg_catalog.pg_stat_get_xact_tuples_inserted(p_relid) OPERATOR(pg_catalog.+)
+                   pg_catalog.pg_stat_get_xact_tuples_updated(p_relid) OPERATOR(pg_catalog.+)
+                   pg_catalog.pg_stat_get_xact_tuples_deleted(p_relid) AS pending) p
 $$;
-COMMENT ON FUNCTION audit._matview_modifications(oid) IS
-  'Internal: rows ever inserted+updated+deleted in a relation (shared statistics plus this backend''s unflushed counts).';
+COMMENT ON FUNCTION audit._matview_counters(oid) IS
+  'Internal: rows written (rolled-back work included), committed modifications since the last ANALYZE, and ANALYZE count of a relation, as the strict gate compares them.';
 
 -- Event trigger (ddl_command_end): REFRESH MATERIALIZED VIEW and DDL (CREATE OR REPLACE, ALTER,
 -- CREATE/DROP INDEX, rules, policies, ...) on an object of a certified closure moves its
@@ -1576,8 +1686,10 @@ COMMENT ON FUNCTION audit._pljava_available() IS
 -- the work transaction of the certification: in an atomic run the new status is published
 -- together with the refreshed data, or not at all. A CERTIFIED outcome also records what
 -- the strict gate compares later: the definition hash of every view, materialized view
--- and function of the closure, and the relfilenode and modification counter of every
--- materialized view, plus the database's statistics reset time. A FAILED outcome keeps the
+-- and function of the closure, the relfilenode and statistics counters of every
+-- materialized view (audit._matview_counters: as they will be once this transaction
+-- commits), the database's statistics reset time and the state of change detection. Both
+-- outcomes record the target's oid, which guarded views match besides the name. A FAILED outcome keeps the
 -- time of the last passing certification (history) but the gates refuse the target.
 -- p_seen is the snapshot the certification started from: if an object of the target's
 -- certified closure changed in a transaction that snapshot did not see (another session
@@ -1618,12 +1730,14 @@ BEGIN
     IF v_cert.status OPERATOR(pg_catalog.=) 'CERTIFIED' THEN
         INSERT INTO audit.registry AS r (target, status, status_since, certified_at, certified_certification_id,
                                          certified_run_id, last_certification_id, last_certification_at, last_run_id,
-                                         failing_checks, failure_detail, stale_reason, dataset_hash, stats_reset)
+                                         failing_checks, failure_detail, stale_reason, dataset_hash, stats_reset,
+                                         target_oid, change_detection)
         VALUES (v_cert.target, 'CERTIFIED', v_cert.finished_at, v_cert.finished_at, v_cert.certification_id,
                 v_cert.run_id, v_cert.certification_id, v_cert.finished_at, v_cert.run_id,
                 '{}', NULL, NULL, p_dataset_hash,
                 pg_catalog.pg_stat_get_db_stat_reset_time(
-                    (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())))
+                    (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())),
+                v_target, audit._change_detection_state())
         ON CONFLICT (target) DO UPDATE SET
             status = 'CERTIFIED',
             status_since = CASE WHEN r.status OPERATOR(pg_catalog.=) 'CERTIFIED' THEN r.status_since ELSE EXCLUDED.status_since END,
@@ -1635,30 +1749,36 @@ BEGIN
             last_run_id = EXCLUDED.last_run_id,
             failing_checks = '{}', failure_detail = NULL, stale_reason = NULL,
             dataset_hash = EXCLUDED.dataset_hash,
-            stats_reset = EXCLUDED.stats_reset;
+            stats_reset = EXCLUDED.stats_reset,
+            target_oid = EXCLUDED.target_oid,
+            change_detection = EXCLUDED.change_detection;
 
         DELETE FROM audit.certified_object o WHERE o.target OPERATOR(pg_catalog.=) v_cert.target;
         WITH cl AS MATERIALIZED (SELECT c.relation, c.relid, c.kind FROM audit.closure(v_target) c)
-        INSERT INTO audit.certified_object (target, object, kind, objid, definition_hash, relfilenode, modifications, classid)
+        INSERT INTO audit.certified_object (target, object, kind, objid, definition_hash, relfilenode, modifications, classid,
+                                            committed_modifications, analyze_count)
         SELECT v_cert.target, c.relation, c.kind, c.relid,
                audit._definition_hash(c.kind, c.relid),
                CASE WHEN c.kind OPERATOR(pg_catalog.=) 'materialized view'
                     THEN (SELECT pc.relfilenode FROM pg_catalog.pg_class pc WHERE pc.oid OPERATOR(pg_catalog.=) c.relid) END,
-               CASE WHEN c.kind OPERATOR(pg_catalog.=) 'materialized view'
-                    THEN audit._matview_modifications(c.relid) END,
+               m.written,
                CASE WHEN c.kind OPERATOR(pg_catalog.=) ANY (ARRAY['function', 'procedure', 'aggregate'])
-                    THEN 'pg_catalog.pg_proc'::pg_catalog.regclass ELSE 'pg_catalog.pg_class'::pg_catalog.regclass END
+                    THEN 'pg_catalog.pg_proc'::pg_catalog.regclass ELSE 'pg_catalog.pg_class'::pg_catalog.regclass END,
+               m.committed, m.analyzed
           FROM cl c
+          LEFT JOIN LATERAL (SELECT * FROM audit._matview_counters(c.relid)
+                              WHERE c.kind OPERATOR(pg_catalog.=) 'materialized view') m ON true
         UNION ALL
         -- the unique indexes CONCURRENTLY relies on: dropping one is a change of the closure
         SELECT v_cert.target, audit._qualified_name(i.indexrelid::pg_catalog.regclass), 'index', i.indexrelid,
-               NULL, NULL, NULL, 'pg_catalog.pg_class'::pg_catalog.regclass
+               NULL, NULL, NULL, 'pg_catalog.pg_class'::pg_catalog.regclass, NULL, NULL
           FROM cl c
           JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) c.relid
          WHERE c.kind OPERATOR(pg_catalog.=) 'materialized view'
         UNION ALL
         SELECT v_cert.target, pg_catalog.format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)),
-               f.kind, p.oid, audit._definition_hash(f.kind, p.oid), NULL, NULL, 'pg_catalog.pg_proc'::pg_catalog.regclass
+               f.kind, p.oid, audit._definition_hash(f.kind, p.oid), NULL, NULL, 'pg_catalog.pg_proc'::pg_catalog.regclass,
+               NULL, NULL
           FROM pg_catalog.pg_proc p
           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
           CROSS JOIN LATERAL (SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END AS kind) f
@@ -1700,9 +1820,9 @@ BEGIN
                  WHERE x.certification_id OPERATOR(pg_catalog.=) p_certification_id AND NOT x.passed
                  ORDER BY x.ordinal LIMIT 5) cr;
         INSERT INTO audit.registry AS r (target, status, status_since, last_certification_id, last_certification_at,
-                                         last_run_id, failing_checks, failure_detail)
+                                         last_run_id, failing_checks, failure_detail, target_oid)
         VALUES (v_cert.target, 'FAILED', v_cert.finished_at, v_cert.certification_id, v_cert.finished_at,
-                v_cert.run_id, v_cert.failing_checks, v_detail)
+                v_cert.run_id, v_cert.failing_checks, v_detail, v_target)
         ON CONFLICT (target) DO UPDATE SET
             status = 'FAILED',
             status_since = CASE WHEN r.status OPERATOR(pg_catalog.=) 'FAILED' THEN r.status_since ELSE EXCLUDED.status_since END,
@@ -1711,7 +1831,8 @@ BEGIN
             last_run_id = EXCLUDED.last_run_id,
             failing_checks = EXCLUDED.failing_checks,
             failure_detail = EXCLUDED.failure_detail,
-            stale_reason = NULL;
+            stale_reason = NULL,
+            target_oid = EXCLUDED.target_oid;
     END IF;
     RETURN v_cert.status;
 END
@@ -2293,11 +2414,14 @@ COMMENT ON FUNCTION audit._require_view(text, text) IS
 -- What a run needs to know about its target, read once when the run starts: the canonical
 -- name (bad input gets audit._require_view's error naming it), the per-step timeouts as
 -- setting values, prefer_plain, skip_unchanged, whether its maintenance window is open now,
--- fail_fast, the target's defaults for run mode and step order, and whether it is registered
--- (a view that is not runs with the defaults of audit.target, and cannot be certified).
+-- fail_fast, the target's defaults for run mode and step order, whether it is registered
+-- (a view that is not runs with the defaults of audit.target, and cannot be certified), and
+-- whether a certification of it ever passed (an atomic run of a target never certified has no
+-- certified snapshot to keep readers on, so it publishes what it refreshed).
 CREATE OR REPLACE FUNCTION audit._run_policy(p_target regclass)
 RETURNS TABLE (target text, statement_timeout text, lock_timeout text, prefer_plain boolean, skip_unchanged boolean,
-               in_maintenance_window boolean, fail_fast boolean, run_mode text, step_order text, registered boolean)
+               in_maintenance_window boolean, fail_fast boolean, run_mode text, step_order text, registered boolean,
+               ever_certified boolean)
 LANGUAGE sql
 STABLE
 SET search_path TO pg_catalog, pg_temp
@@ -2313,12 +2437,14 @@ AS $$
            COALESCE(t.fail_fast, false),
            COALESCE(t.run_mode, 'incremental'),
            COALESCE(t.step_order, 'cheapest_first'),
-           t.target IS NOT NULL
+           t.target IS NOT NULL,
+           r.certified_at IS NOT NULL
       FROM (SELECT audit._require_view(p_target) AS name) v
       LEFT JOIN audit.target t ON t.target OPERATOR(pg_catalog.=) v.name
+      LEFT JOIN audit.registry r ON r.target OPERATOR(pg_catalog.=) v.name
 $$;
 COMMENT ON FUNCTION audit._run_policy(regclass) IS
-  'Internal: a target''s canonical name and the policy its runs follow (timeouts, prefer_plain, skip_unchanged, window, fail_fast, default mode and step order).';
+  'Internal: a target''s canonical name and the policy its runs follow (timeouts, prefer_plain, skip_unchanged, window, fail_fast, default mode and step order, registered, ever certified).';
 
 -- The statement after a refresh step's REFRESH, in the same transaction: moves every target whose
 -- certified closure holds the view out of CERTIFIED (audit._invalidate, naming the run), so
@@ -2326,7 +2452,9 @@ COMMENT ON FUNCTION audit._run_policy(regclass) IS
 -- Done here, at the end of the step, and not before the REFRESH: the registry row's lock is then
 -- held from here to the commit, not for the whole refresh, and parallel steps of one target do
 -- not wait for each other. Then REINDEX what is still invalid (a maintenance-window rebuild),
--- ANALYZE the view, and count its rows exactly without
+-- ANALYZE the view when p_analyze (an atomic run analyzes its views only once certification
+-- passed: PostgreSQL counts an ANALYZE even when its transaction rolls back, and the strict
+-- gate without change detection would take that for a change), and count its rows exactly without
 -- scanning it: a plain refresh counts the rows it inserted into the new heap (this
 -- transaction's statistics); a concurrent one changes the previous rows by its own inserts and
 -- deletes, and the previous count is known when audit.input_fingerprint holds it and nothing
@@ -2340,6 +2468,7 @@ CREATE OR REPLACE FUNCTION audit._step_done(
     p_run_id                      bigint,
     p_matview                     regclass,
     p_mode                        text,
+    p_analyze                     boolean,
     p_inserted_before             bigint,
     p_deleted_before              bigint,
     p_restore                     boolean,
@@ -2369,7 +2498,9 @@ BEGIN
             EXECUTE pg_catalog.format('REINDEX INDEX %s', v_index);
         END LOOP;
     END IF;
-    EXECUTE pg_catalog.format('ANALYZE %s', p_matview);
+    IF p_analyze THEN
+        EXECUTE pg_catalog.format('ANALYZE %s', p_matview);
+    END IF;
 
     v_inserted := pg_catalog.pg_stat_get_xact_tuples_inserted(v_oid) OPERATOR(pg_catalog.-) p_inserted_before;
     v_deleted := pg_catalog.pg_stat_get_xact_tuples_deleted(v_oid) OPERATOR(pg_catalog.-) p_deleted_before;
@@ -2403,7 +2534,7 @@ BEGIN
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION audit._step_done(bigint, regclass, text, bigint, bigint, boolean, text, text) IS
+COMMENT ON FUNCTION audit._step_done(bigint, regclass, text, boolean, bigint, bigint, boolean, text, text) IS
   'Internal (refresh step): invalidation of certified targets naming the run, REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored; after the REFRESH.';
 
 -- The first statement of a refresh step, in the step's own transaction, before its REFRESH:
@@ -3156,13 +3287,16 @@ $$;
 COMMENT ON FUNCTION audit.complete_request(bigint, text) IS
   'Agent: ends a claimed request with the outcome of the run that served it (or error, with the reason, when no run started).';
 
--- Creates the view training and export jobs read instead of the target itself:
---   CREATE VIEW <p_view_name> AS SELECT * FROM <p_source> WHERE audit.require_certified(<p_source>, <p_max_age>)
--- (require_certified_strict when p_strict). The gate has only constant arguments, so the
--- planner turns it into a one-time filter: it runs once per query, before any row is read,
--- and a refused gate returns no rows but an error. p_view_name is 'schema.name' (quoted
--- parts allowed, as in SQL); the source is referenced by OID, so renaming it keeps the view
--- working. Returns the new view.
+-- Creates the view training and export jobs read instead of the target itself (its query is
+-- audit._guarded_view_query): every row of the source while it is certified and younger than
+-- p_max_age, otherwise the gate's error (audit.require_certified, or
+-- audit.require_certified_strict when p_strict). The check has only constant arguments, so
+-- the planner makes it a one-time filter: it runs once per query, before any row is read,
+-- and a refused gate returns no rows but an error. On the happy path the view reads the
+-- registry row itself (an InitPlan, with the view owner's rights: the owner needs SELECT on
+-- audit.registry, as mvcert_admin has) and calls no function. p_view_name is 'schema.name'
+-- (quoted parts allowed, as in SQL); the source is referenced by OID, so renaming it keeps
+-- the view working. Returns the new view.
 CREATE OR REPLACE FUNCTION audit.create_guarded_view(p_source regclass, p_view_name text, p_max_age interval,
                                           p_strict boolean DEFAULT false)
 RETURNS regclass
@@ -3188,17 +3322,14 @@ BEGIN
             USING ERRCODE = 'invalid_name', HINT = 'e.g. ''ml.features_guarded_v''';
     END IF;
     v_view := pg_catalog.format('%I.%I', v_parts[1], v_parts[2]);
-    EXECUTE pg_catalog.format(
-        'CREATE VIEW %s AS SELECT * FROM %s WHERE audit.%s(%L::pg_catalog.regclass, %L::pg_catalog.interval)',
-        v_view, v_source, CASE WHEN p_strict THEN 'require_certified_strict' ELSE 'require_certified' END,
-        v_source, p_max_age);
+    EXECUTE pg_catalog.format('CREATE VIEW %s AS %s', v_view, audit._guarded_view_query(p_source, p_max_age, p_strict));
     EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
         pg_catalog.format('Guarded read of %s: fails unless it is certified and younger than %s.', v_source, p_max_age));
     RETURN pg_catalog.to_regclass(v_view);
 END
 $$;
 COMMENT ON FUNCTION audit.create_guarded_view(regclass, text, interval, boolean) IS
-  'Creates a view over a target that reads it only while it is certified (audit.require_certified in the WHERE clause).';
+  'Creates a view over a target that reads it only while it is certified (a one-time filter on its registry row, else audit.require_certified''s error).';
 
 -- Records that a view or materialized view depends on a relation PostgreSQL cannot see it
 -- read (a function body, dynamic SQL, a foreign server), so audit.closure and
@@ -4191,19 +4322,35 @@ COMMENT ON FUNCTION audit.request_run(regclass, text, text) IS
 --   MVC04  stale: older than p_max_age (message says by how much) or marked STALE
 --   MVC05  (strict gate only) the closure changed since certification
 -- A NULL target or max_age raises null_value_not_allowed, a max_age <= 0
--- invalid_parameter_value. PL/pgSQL, STABLE and read-only: microseconds per call, works on a
--- hot standby, and in a view's WHERE clause it becomes a one-time filter evaluated once
--- per query. PARALLEL SAFE (it only reads), so a guarded query keeps its parallel plan (a
--- restricted qual would force a serial scan). Deliberately not Java: a JVM would start in
--- every backend that calls it.
+-- invalid_parameter_value. STABLE and read-only: works on a hot standby, and in a view's
+-- WHERE clause it becomes a one-time filter evaluated once per query. PARALLEL SAFE (it only
+-- reads), so a guarded query keeps its parallel plan. Deliberately not Java: a JVM would
+-- start in every backend that calls it.
+-- The happy path is one primary-key read of the registry: under the pinned search_path a
+-- regclass prints as its canonical name (schema-qualified, quoted where needed), so no
+-- name-resolving function runs. Anything but a fresh CERTIFIED row (and anything that
+-- prints otherwise, e.g. a relation in pg_catalog) takes audit._certification_gate, which
+-- decides exactly as before and raises. SECURITY DEFINER so that readers need no grant on
+-- the registry.
 CREATE OR REPLACE FUNCTION audit.require_certified(p_target regclass, p_max_age interval)
 RETURNS boolean
 LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
+SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
 AS $$
 BEGIN
+    PERFORM FROM audit.registry r
+     WHERE r.target OPERATOR(pg_catalog.=) p_target::pg_catalog.text
+       AND r.status OPERATOR(pg_catalog.=) 'CERTIFIED'
+       -- NULL unless max_age is positive: the slow path names a bad max_age. Inside the row's
+       -- condition, not a separate one: a parameter-only condition costs a plan node per call.
+       AND (pg_catalog.now() OPERATOR(pg_catalog.-) r.certified_at)
+           OPERATOR(pg_catalog.<=) CASE WHEN p_max_age OPERATOR(pg_catalog.>) '0'::pg_catalog.interval THEN p_max_age END;
+    IF FOUND THEN
+        RETURN true;
+    END IF;
     RETURN audit._certification_gate(p_target, p_max_age, false);
 END
 $$;
@@ -4211,18 +4358,23 @@ COMMENT ON FUNCTION audit.require_certified(regclass, interval) IS
   'Fail-closed gate: true when the target is CERTIFIED and younger than max_age, else an error with SQLSTATE MVC01..MVC04 saying why.';
 
 -- The strict gate: everything audit.require_certified checks, and also that nothing in the
--- closure changed since certification: every definition hash of its views, materialized
--- views and functions, and the relfilenode and modification counter of every materialized
--- view, as certification recorded them. If the database's statistics were reset since,
--- the counters prove nothing and the gate fails closed. Raises MVC05 naming the changed
--- objects. Heavier than require_certified (it deparses each definition of the closure),
--- still one evaluation per query in a view. Modification counters are local to a server:
--- on a hot standby use audit.require_certified.
+-- closure changed since certification (raises MVC05 naming the changed objects): every
+-- definition hash of its views, materialized views and functions and the relfilenode of
+-- every materialized view, as certification recorded them; and the rows of its materialized
+-- views. Where change detection has stayed on since certification, every REFRESH of a
+-- closure view moved the target out of CERTIFIED in its own transaction, so the registry
+-- status covers rows (on a hot standby too). Elsewhere committed modifications are compared
+-- through statistics counters (rolled-back work never counts), and what they cannot prove
+-- unchanged fails closed with the reason: statistics reset, analyzed since certification,
+-- a hot standby (counters are kept per server). Heavier than require_certified (it deparses
+-- each definition of the closure), still one evaluation per query in a view. SECURITY
+-- DEFINER so that readers need no grant on the registry.
 CREATE OR REPLACE FUNCTION audit.require_certified_strict(p_target regclass, p_max_age interval)
 RETURNS boolean
 LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
+SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -4230,7 +4382,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION audit.require_certified_strict(regclass, interval) IS
-  'Strict fail-closed gate: require_certified plus no change of the closure''s definitions or materialized views since certification (MVC05).';
+  'Strict fail-closed gate: require_certified plus no change of the closure''s definitions, storage or committed rows since certification (MVC05).';
 
 -- Makes a registered target require an ingestion feed (created if new): its runs are
 -- skipped while the feed's latest batch failed, is running, or is older than max_age.
@@ -4920,16 +5072,16 @@ GRANT EXECUTE ON FUNCTION audit.unschedule(regclass, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.set_breaker_policy(regclass, integer, interval) TO mvcert_admin;
 
 -- certify: certification, baselines, registry and gates.
--- The gates are for everybody (they only read; SECURITY DEFINER lets them read the registry).
+-- The gates are for everybody (they only read; SECURITY DEFINER lets them read the registry,
+-- and call audit._certification_gate, as their owner: PUBLIC needs nothing else).
 GRANT EXECUTE ON FUNCTION audit.require_certified(regclass, interval) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION audit.require_certified_strict(regclass, interval) TO PUBLIC;
-GRANT EXECUTE ON FUNCTION audit._certification_gate(regclass, interval, boolean) TO PUBLIC;
 -- Reader: what the certification engine reads (and helpers the functions below call).
 GRANT EXECUTE ON FUNCTION audit._qualified_name(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._require_view(regclass, text) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._require_registered(regclass) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._definition_hash(text, oid) TO mvcert_reader;
-GRANT EXECUTE ON FUNCTION audit._matview_modifications(oid) TO mvcert_reader;
+GRANT EXECUTE ON FUNCTION audit._matview_counters(oid) TO mvcert_reader;
 GRANT EXECUTE ON FUNCTION audit._function_identity(oid), audit._function_signature(oid), audit._function_body_hash(oid)
     TO mvcert_reader;
 -- Operator (the engine's role): certification history, registry and baseline captures are
@@ -4950,6 +5102,7 @@ GRANT EXECUTE ON FUNCTION audit.add_gate_rule(regclass, text, text, text) TO mvc
 GRANT EXECUTE ON FUNCTION audit.add_sql_assertion(regclass, text, text, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.set_hash_days(regclass, date[]) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.create_guarded_view(regclass, text, interval, boolean) TO mvcert_admin;
+GRANT EXECUTE ON FUNCTION audit._guarded_view_query(regclass, interval, boolean) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.exempt_function(regprocedure, text) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.revoke_exemption(regprocedure) TO mvcert_admin;
 -- Admins may also write rules directly; the engine still refuses rule SQL that is not exactly
@@ -4974,7 +5127,7 @@ GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text,
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text),
-                          audit._step_done(bigint, regclass, text, bigint, bigint, boolean, text, text),
+                          audit._step_done(bigint, regclass, text, boolean, bigint, bigint, boolean, text, text),
                           audit._record_step_rows(regclass, bigint, oid, bigint) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.report_feed_batch(text, text, text, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.require_feed(regclass, text, interval) TO mvcert_admin;
@@ -4990,7 +5143,7 @@ GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text,
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text),
-                          audit._step_done(bigint, regclass, text, bigint, bigint, boolean, text, text),
+                          audit._step_done(bigint, regclass, text, boolean, bigint, bigint, boolean, text, text),
                           audit._record_step_rows(regclass, bigint, oid, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_certification(regclass, bigint, timestamptz, text, jsonb) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text, pg_catalog.pg_snapshot, pg_catalog.oid[]) TO mvcert_agent;

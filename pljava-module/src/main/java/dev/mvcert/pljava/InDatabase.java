@@ -36,7 +36,8 @@ public final class InDatabase {
     /**
      * {@code audit.refresh_and_certify_atomic(regclass)}: refreshes the target's closure
      * (CONCURRENTLY where eligible) and certifies it, all in the caller's transaction, and
-     * raises unless the target certified, so that nothing of the run is published.
+     * raises unless the run may be published (certified, or a bootstrap of a target never
+     * certified), so that nothing else of the run is published.
      */
     public static String refreshAndCertifyAtomic(String target) throws SQLException {
         RunResult run = engine().run(request(target, RunMode.ATOMIC));
@@ -44,7 +45,7 @@ public final class InDatabase {
             throw new SQLException("mvcert: atomic run " + run.runId() + " of " + run.target()
                     + " did not certify, nothing is published: " + run.reason(), "55000");
         }
-        return "CERTIFIED: " + run.target() + " (atomic run " + run.runId() + ")";
+        return run.outcome().sqlName().toUpperCase(java.util.Locale.ROOT) + ": " + run.target() + " (atomic run " + run.runId() + ")";
     }
 
     /**

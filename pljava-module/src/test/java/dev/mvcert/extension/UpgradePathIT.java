@@ -62,6 +62,7 @@ class UpgradePathIT {
             "SELECT audit._record_certification('upg.v', 1, now(), 'test', "
                     + "'[{\"check\":\"structural\",\"object\":\"upg.m\",\"passed\":true}]')",
             "SELECT audit._publish_certification(1)",
+            "SELECT audit.create_guarded_view('upg.v', 'upg.v_guarded', interval '1 hour')",
             "SELECT audit.agent_heartbeat('agent-1', 'host', 1, '0.1.0')",
             "SELECT audit.request_run('upg.v', 'atomic', 'nightly')",
             "SELECT count(*) FROM audit.claim_request('agent-1')",
@@ -135,6 +136,12 @@ class UpgradePathIT {
             assertEquals("CERTIFIED", single(s, "SELECT status FROM audit.registry WHERE target = 'upg.v'"));
             assertEquals("t", single(s, "SELECT audit.require_certified('upg.v', interval '1 hour')"),
                     "the certification made under " + FIRST_VERSION + " still opens the gate after the upgrade");
+            assertEquals("30", single(s, "SELECT count(*) FROM upg.v_guarded"),
+                    "a guarded view created under " + FIRST_VERSION + " reads through the updated gate");
+            assertEquals("t", single(s, "SELECT target_oid = 'upg.v'::regclass::oid FROM audit.registry WHERE target = 'upg.v'"),
+                    "registry rows learn their target's oid");
+            assertEquals("t", single(s, "SELECT audit.require_certified_strict('upg.v', interval '1 hour')"),
+                    "the strict gate passes on what " + FIRST_VERSION + " certified while nothing changed");
             assertEquals("2", single(s, "SELECT count(*) FROM audit.baseline_change"), "baseline history kept (one change per item)");
             assertEquals("queued", single(s, "SELECT status FROM audit.run_request WHERE reason = 'intraday'"));
         }

@@ -95,7 +95,7 @@ public final class RefreshRun {
             return jdbc.queryForObject("SELECT * FROM audit._run_policy(?::regclass)", rs -> new Object[] {
                     rs.getString(1), new TargetPolicy(rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getBoolean(5),
                             rs.getBoolean(6), rs.getBoolean(7), RunMode.fromSql(rs.getString(8)), StepOrder.fromSql(rs.getString(9)),
-                            rs.getBoolean(10))},
+                            rs.getBoolean(10), rs.getBoolean(11))},
                     request.target());
         });
         String target = (String) loaded[0];
@@ -282,23 +282,49 @@ public final class RefreshRun {
                         + certification.failureSummary().replace('\n', ';'));
             }
         }
-        if (run.mode() == RunMode.ATOMIC) {
-            reasons.add(outcome == RunOutcome.CERTIFIED ? "published" : "nothing published (rolled back)");
-            if (outcome != RunOutcome.CERTIFIED) {
+        boolean publish = outcome == RunOutcome.CERTIFIED;
+        if (run.mode() == RunMode.ATOMIC && outcome == RunOutcome.NOT_CERTIFIED && !run.policy().everCertified()) {
+            // a bootstrap: no certified snapshot to keep readers on (guarded reads fail closed
+            // either way); publishing lets the views be reviewed and baselined
+            publish = true;
+            reasons.add("published, not certified: " + run.target() + " was never certified, so there was no certified "
+                    + "snapshot to keep; guarded reads fail closed until a certification passes");
+        } else if (run.mode() == RunMode.ATOMIC) {
+            reasons.add(publish ? "published" : "nothing published (rolled back)");
+            if (!publish) {
                 // the whole transaction goes: every view keeps its previous snapshot
                 stale = views.stream().filter(v -> finals.get(v) == null
                         || !SkipReason.INPUTS_UNCHANGED.equals(finals.get(v).skipReason())).toList();
             }
         }
+        if (run.mode() == RunMode.ATOMIC && publish) {
+            // the steps of an atomic run leave ANALYZE to here: PostgreSQL counts an ANALYZE
+            // even when its transaction rolls back, which a failed run's would then look like
+            List<String> refreshed = views.stream().filter(v -> finals.containsKey(v) && finals.get(v).succeeded()).toList();
+            sessions.certify(c -> {
+                try (java.sql.Statement st = c.createStatement()) {
+                    for (String v : refreshed) {
+                        st.execute("ANALYZE " + v);
+                    }
+                }
+                return null;
+            });
+        }
         return result(run, outcome, reasons.isEmpty() ? null : String.join("; ", reasons), attempts, stale, needsMaintenance,
-                certification, started);
+                certification, started, publish);
     }
 
     private static RunResult result(RunContext run, RunOutcome outcome, String reason, List<StepResult> attempts,
                                     List<String> stale, List<String> needsMaintenance, CertificationResult certification,
                                     long started) {
+        return result(run, outcome, reason, attempts, stale, needsMaintenance, certification, started, outcome == RunOutcome.CERTIFIED);
+    }
+
+    private static RunResult result(RunContext run, RunOutcome outcome, String reason, List<StepResult> attempts,
+                                    List<String> stale, List<String> needsMaintenance, CertificationResult certification,
+                                    long started, boolean publish) {
         return new RunResult(run.runId(), run.target(), run.mode(), outcome, reason, attempts, stale, needsMaintenance,
-                certification, Duration.ofNanos(System.nanoTime() - started));
+                certification, Duration.ofNanos(System.nanoTime() - started), publish);
     }
 
     /** A run that ended in an exception still says so in history, when history can still be written. */

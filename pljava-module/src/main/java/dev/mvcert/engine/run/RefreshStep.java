@@ -16,7 +16,7 @@ import java.time.Duration;
  * work: audit._step_prepare (refresh lock, step timeouts, skip-unchanged, fingerprint), the
  * REFRESH itself (its own top-level statement, so pg_stat_activity shows it with its query id),
  * and audit._step_done (invalidation of the certified targets holding the view, REINDEX for a
- * rebuild, ANALYZE, exact rows without a scan, timeouts restored). History is written before and after,
+ * rebuild, ANALYZE except in atomic runs, exact rows without a scan, timeouts restored). History is written before and after,
  * on the history side of the run's sessions.
  */
 final class RefreshStep {
@@ -95,9 +95,9 @@ final class RefreshStep {
             decision = p.decision() + "; " + decision;
             queryId = p.queryId();
             work.execute("REFRESH MATERIALIZED VIEW " + ("concurrently".equals(mode.name()) ? "CONCURRENTLY " : "") + view.matview());
-            Object[] done = work.queryForObject("SELECT * FROM audit._step_done(?, ?::regclass, ?, ?, ?, ?, ?, ?)",
+            Object[] done = work.queryForObject("SELECT * FROM audit._step_done(?, ?::regclass, ?, ?, ?, ?, ?, ?, ?)",
                     rs -> new Object[] {rs.getLong(1), rs.getBoolean(2)},
-                    run.runId(), view.matview(), mode.name(), p.insertedBefore(), p.deletedBefore(), sessions.sharedTransaction(),
+                    run.runId(), view.matview(), mode.name(), run.mode() != RunMode.ATOMIC, p.insertedBefore(), p.deletedBefore(), sessions.sharedTransaction(),
                     p.previousStatementTimeout(), p.previousLockTimeout());
             decision += (Boolean) done[1] ? "; rows counted" : "; rows from the refresh's own statistics";
             return new StepResult(stepId, view.matview(), StepStatus.SUCCEEDED, mode.name(), null, decision, (Long) done[0], queryId,

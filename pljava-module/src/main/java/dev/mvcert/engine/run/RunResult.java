@@ -10,11 +10,13 @@ import java.util.List;
  * attempt, the views left with their previous snapshot (failed, or not refreshed for another
  * reason than unchanged inputs), the views needing a maintenance-window rebuild, and the
  * certification when one ran. {@link #publish()} is the caller's decision in atomic mode:
- * commit when true, roll back otherwise (incremental runs have committed step by step).
+ * commit when true, roll back otherwise (incremental runs have committed step by step). An
+ * atomic run publishes when certified, and when its target was never certified (a bootstrap:
+ * there is no certified snapshot to keep readers on).
  */
 public record RunResult(long runId, String target, RunMode mode, RunOutcome outcome, String reason,
                         List<StepResult> steps, List<String> staleViews, List<String> needsMaintenance,
-                        CertificationResult certification, Duration duration) {
+                        CertificationResult certification, Duration duration, boolean publish) {
 
     public RunResult {
         steps = List.copyOf(steps);
@@ -23,10 +25,6 @@ public record RunResult(long runId, String target, RunMode mode, RunOutcome outc
     }
 
     public boolean certified() {
-        return outcome == RunOutcome.CERTIFIED;
-    }
-
-    public boolean publish() {
         return outcome == RunOutcome.CERTIFIED;
     }
 

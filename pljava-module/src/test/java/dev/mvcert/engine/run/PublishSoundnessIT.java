@@ -147,4 +147,47 @@ class PublishSoundnessIT {
         assertEquals("120 0", read(), "the failed atomic run left readers on the certified snapshot");
         assertEquals("CERTIFIED", db.queryValue(String.class, "SELECT status FROM audit.registry WHERE target = 'pub.v'"));
     }
+
+    @Test
+    void anAtomicRunOfATargetNeverCertifiedPublishesItsBootstrapAndReadersStillFailClosed() throws SQLException {
+        db.execute("""
+                CREATE MATERIALIZED VIEW pub.fresh_m AS SELECT id, v FROM pub.src WITH NO DATA;
+                CREATE UNIQUE INDEX ON pub.fresh_m (id);
+                CREATE VIEW pub.fresh_v AS SELECT id, v FROM pub.fresh_m;
+                SELECT audit.register_target('pub.fresh_v', p_run_mode => 'atomic');
+                SELECT audit.create_guarded_view('pub.fresh_v', 'pub.fresh_guarded', interval '1 hour');
+                """);
+        try (Connection work = db.connect(); Connection history = db.connect()) {
+            work.setAutoCommit(false);
+            RunResult run = Mvcert.runs(RunSessions.shared(work, history)).run(RunRequest.of("pub.fresh_v"));
+            assertEquals(RunMode.ATOMIC, run.mode(), "the target's default mode");
+            assertEquals(RunOutcome.NOT_CERTIFIED, run.outcome(), run.reason());
+            assertTrue(run.publish(), "nothing certified to keep: the bootstrap is published; " + run.reason());
+            assertTrue(run.reason().contains("was never certified"), run.reason());
+            work.commit();
+        }
+        assertEquals(100L, db.queryValue(Long.class, "SELECT count(*) FROM pub.fresh_m"), "populated, so it can be baselined");
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+                    () -> s.executeQuery("SELECT count(*) FROM pub.fresh_guarded"));
+            assertTrue(e.getSQLState().startsWith("MVC"), e.getSQLState() + " " + e.getMessage());
+        }
+
+        // once certified, an atomic run that fails certification publishes nothing again
+        try (Connection c = db.connect()) {
+            Mvcert engine = new Mvcert(c);
+            engine.acceptBaseline(engine.captureBaselines("pub.fresh_v", "initial").captureId(), "reviewed");
+            assertTrue(engine.certify("pub.fresh_v", null).certified());
+        }
+        db.execute("INSERT INTO pub.src VALUES (1000, -1)");
+        try (Connection work = db.connect(); Connection history = db.connect()) {
+            work.setAutoCommit(false);
+            db.execute("SELECT audit.add_sql_assertion('pub.fresh_v', 'no_negative_v', 'SELECT id FROM pub.fresh_v WHERE v < 0')");
+            RunResult run = Mvcert.runs(RunSessions.shared(work, history)).run(RunRequest.of("pub.fresh_v"));
+            assertEquals(RunOutcome.NOT_CERTIFIED, run.outcome(), run.reason());
+            assertFalse(run.publish(), run.reason());
+            work.rollback();
+        }
+        assertEquals(100L, db.queryValue(Long.class, "SELECT count(*) FROM pub.fresh_m"));
+    }
 }
