@@ -85,11 +85,11 @@ class ConnectionSettingsTest {
     @Test
     void agentSettingsValidationNamesEveryBadOption() {
         AgentSettings s = new AgentSettings();
-        s.parallel = 0;
+        s.parallel = -1;
         s.httpPort = 70000;
         s.retryBudget = java.time.Duration.ZERO;
         String message = assertThrows(ConfigurationException.class, s::validate).getMessage();
-        assertTrue(message.contains("--parallel must be between 1 and 64 (got 0)"), message);
+        assertTrue(message.contains("--parallel must be between 0 and 64 (got -1)"), message);
         assertTrue(message.contains("--http-port must be between -1 and 65535 (got 70000)"), message);
         assertTrue(message.contains("--retry-budget must be a positive duration"), message);
     }

@@ -68,7 +68,7 @@ public final class FailedRunScenario implements AutoCloseable {
         Wait.until("request " + request + " served by the agent\n" + agent.output(), Duration.ofSeconds(120), () ->
                 db.queryValue(Long.class, "SELECT count(*) FROM audit.run_request WHERE request_id = ? AND status NOT IN ('queued', 'claimed')",
                         request) == 1);
-        return db.queryValue(Long.class, "SELECT run_id FROM audit.run_request WHERE request_id = ?", request);
+        return db.queryValue(Long.class, "SELECT max(run_id) FROM audit.run WHERE request_id = ?", request);
     }
 
     public int httpPort() { return httpPort; }
