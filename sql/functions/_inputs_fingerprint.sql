@@ -1,6 +1,7 @@
 -- (Named _inputs_fingerprint: audit._input_fingerprint would be the array type of table audit.input_fingerprint.)
--- The fingerprint of a materialized view's inputs now: for every relation of its closure
--- (tables, leaf partitions of partitioned tables, views, upstream materialized views)
+-- The fingerprint of a materialized view's inputs now: for every relation it reads, down to
+-- tables and upstream materialized views (tables, leaf partitions of partitioned tables,
+-- views, upstream materialized views, not what those read)
 -- its oid, relfilenode, size and tuple counters, for views the hash of their query tree,
 -- for upstream materialized views the step that last refreshed them; for user functions
 -- of the closure the hash of their body; and the database's statistics reset time and
@@ -19,7 +20,10 @@ DECLARE
 BEGIN
     PERFORM pg_catalog.pg_stat_clear_snapshot();
     WITH cl AS (
-        SELECT c.relation, c.relid, c.kind FROM audit.closure(p_matview) c
+        -- what the view reads, through plain views and functions, down to tables and the
+        -- materialized views it reads (not below them: an upstream view's own refresh step,
+        -- relfilenode and counters say whether what it holds changed)
+        SELECT g.name AS relation, g.objid AS relid, g.kind FROM audit._closure_graph(p_matview, false) g
     ), rel AS (
         SELECT cl.relation, cl.relid, cl.kind
           FROM cl

@@ -10,10 +10,12 @@ import java.util.stream.Collectors;
 
 /**
  * How many views of an incremental run refresh at once when the user did not say
- * ({@code --parallel auto}): no more than the server has cores to spare (one stays for
- * everyone else: two CPU-bound refreshes on a 2-core server only slow each other and its
- * readers), and no more than the plan can use: the widest level, counting only views whose
- * history says they take long enough to be worth a connection of their own.
+ * ({@code --parallel auto}): no more than the server has cores to spare, and no more than the
+ * plan can use. Cores to spare are the server's cores less the sessions already running a
+ * query there when the run starts (other clients, other runs): two CPU-bound refreshes on a
+ * 2-core server that is busy help nobody, on an idle one they use both cores. What the plan
+ * can use is its widest level, counting only views whose history says they take long enough
+ * to be worth a connection of their own.
  */
 public record Parallelism(int views, String why) {
 
@@ -24,8 +26,9 @@ public record Parallelism(int views, String why) {
     /**
      * @param serverCores the server's cores as configured ({@code --server-cores}), or 0 to detect:
      *                    the agent's own cores when the database is on this host, else 2 (unknown)
+     * @param busy        sessions running a query on the server now, other than the agent's own
      */
-    public static Parallelism choose(int serverCores, String jdbcUrl, RefreshPlan plan) {
+    public static Parallelism choose(int serverCores, String jdbcUrl, RefreshPlan plan, int busy) {
         String coresSource;
         int cores;
         if (serverCores > 0) {
@@ -42,9 +45,10 @@ public record Parallelism(int views, String why) {
                 .filter(v -> v.expectedDuration() == null || v.expectedDuration().compareTo(WORTH_A_CONNECTION) >= 0)
                 .collect(Collectors.groupingBy(PlannedView::level, Collectors.counting()));
         int width = (int) widths.values().stream().mapToLong(Long::longValue).max().orElse(1);
-        int views = Math.max(1, Math.min(width, cores - 1));
-        return new Parallelism(views, "%d server cores (%s), widest level of views worth a connection %d"
-                .formatted(cores, coresSource, width));
+        int spare = Math.max(1, cores - Math.max(0, busy));
+        int views = Math.max(1, Math.min(width, spare));
+        return new Parallelism(views, "%d server cores (%s), %d busy with other queries, widest level of views worth a connection %d"
+                .formatted(cores, coresSource, Math.max(0, busy), width));
     }
 
     static boolean isLocal(String jdbcUrl) {

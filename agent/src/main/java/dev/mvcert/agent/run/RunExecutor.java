@@ -79,6 +79,23 @@ public final class RunExecutor {
         return RunRequest.of(target).withRequestedBy(requestedBy).withExecutor(executor).withLease(settings.lease());
     }
 
+    /**
+     * Sessions running a query on the server now, other than the one asking: client backends
+     * and parallel workers that are active (those the agent's role may see: pg_read_all_stats
+     * sees all). Asked when the run starts, while its own sessions are idle. 0 when it cannot be read.
+     */
+    private int busySessions() {
+        try (java.sql.Connection c = database.autocommit()) {
+            return new dev.mvcert.engine.jdbc.JdbcTemplate(c).queryForLong("""
+                    SELECT count(*) FROM pg_catalog.pg_stat_activity a
+                     WHERE a.state = 'active' AND a.backend_type IN ('client backend', 'parallel worker')
+                       AND a.pid <> pg_catalog.pg_backend_pid()""").intValue();
+        } catch (SQLException | RuntimeException e) {
+            log.debug("could not count busy sessions: {}", e.getMessage());
+            return 0;
+        }
+    }
+
     public RunResult run(RunRequest request, RunListener progress) throws SQLException {
         MDC.put("target", request.target());
         Heartbeat heartbeat = new Heartbeat();
@@ -89,7 +106,7 @@ public final class RunExecutor {
                 @Override
                 public void runStarted(RunContext run) {
                     Parallelism chosen = settings.parallel > 0 ? new Parallelism(settings.parallel, "--parallel")
-                            : Parallelism.choose(settings.serverCores, database.settings().jdbcUrl(), run.plan());
+                            : Parallelism.choose(settings.serverCores, database.settings().jdbcUrl(), run.plan(), busySessions());
                     parallelism = run.mode() == RunMode.INCREMENTAL ? chosen.views() : 1;
                     scheduler.parallelism(parallelism);
                     if (run.mode() == RunMode.INCREMENTAL) {

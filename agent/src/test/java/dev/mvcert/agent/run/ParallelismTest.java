@@ -26,32 +26,36 @@ class ParallelismTest {
     }
 
     @Test
-    void aTwoCoreServerGetsOneRefreshAtATime() {
-        assertEquals(1, Parallelism.choose(2, REMOTE, plan(4, Duration.ofSeconds(5))).views());
+    void aTwoCoreServerGetsTwoRefreshesWhenIdleAndOneWhenBusy() {
+        assertEquals(2, Parallelism.choose(2, REMOTE, plan(4, Duration.ofSeconds(5)), 0).views());
+        assertEquals(1, Parallelism.choose(2, REMOTE, plan(4, Duration.ofSeconds(5)), 1).views());
+        Parallelism busy = Parallelism.choose(2, REMOTE, plan(4, Duration.ofSeconds(5)), 5);
+        assertEquals(1, busy.views(), "never fewer than one");
+        assertTrue(busy.why().contains("5 busy"), busy.why());
     }
 
     @Test
-    void aLargerServerGetsItsCoresLessOneUpToTheWidestLevel() {
-        assertEquals(4, Parallelism.choose(16, REMOTE, plan(4, Duration.ofSeconds(5))).views());
-        assertEquals(3, Parallelism.choose(4, REMOTE, plan(6, Duration.ofSeconds(5))).views());
+    void aLargerServerGetsItsSpareCoresUpToTheWidestLevel() {
+        assertEquals(4, Parallelism.choose(16, REMOTE, plan(4, Duration.ofSeconds(5)), 0).views());
+        assertEquals(3, Parallelism.choose(4, REMOTE, plan(6, Duration.ofSeconds(5)), 1).views());
     }
 
     @Test
     void viewsThatRefreshInAFewMillisecondsAreNotWorthAConnectionOfTheirOwn() {
-        assertEquals(1, Parallelism.choose(16, REMOTE, plan(6, Duration.ofMillis(5))).views());
-        assertEquals(6, Parallelism.choose(16, REMOTE, plan(6, null)).views(), "views without history count");
+        assertEquals(1, Parallelism.choose(16, REMOTE, plan(6, Duration.ofMillis(5)), 0).views());
+        assertEquals(6, Parallelism.choose(16, REMOTE, plan(6, null), 0).views(), "views without history count");
     }
 
     @Test
     void unknownRemoteCoresCountAsTwoAndLocalOnesAreThisHostsCores() {
-        Parallelism remote = Parallelism.choose(0, REMOTE, plan(4, Duration.ofSeconds(5)));
+        Parallelism remote = Parallelism.choose(0, REMOTE, plan(4, Duration.ofSeconds(5)), 1);
         assertEquals(1, remote.views());
         assertTrue(remote.why().contains("server cores unknown"), remote.why());
         assertTrue(Parallelism.isLocal("jdbc:postgresql://127.0.0.1:5432/db"));
         assertTrue(Parallelism.isLocal("jdbc:postgresql://localhost/db"));
         assertTrue(Parallelism.isLocal("jdbc:postgresql://[::1]:5432/db"));
         assertFalse(Parallelism.isLocal(REMOTE));
-        int local = Parallelism.choose(0, "jdbc:postgresql://localhost/db", plan(64, Duration.ofSeconds(5))).views();
+        int local = Parallelism.choose(0, "jdbc:postgresql://localhost/db", plan(64, Duration.ofSeconds(5)), 1).views();
         assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), local);
     }
 }
