@@ -216,6 +216,29 @@ class RunPathIT {
     }
 
     @Test
+    void aViewDependsOnWhatItsUpstreamViewHoldsNotOnWhatLiesBelowIt() throws SQLException {
+        db.execute("""
+                CREATE SCHEMA up;
+                CREATE TABLE up.t (id int PRIMARY KEY, v int NOT NULL);
+                INSERT INTO up.t SELECT g, g FROM generate_series(1, 10) g;
+                CREATE MATERIALIZED VIEW up.m1 AS SELECT id, v FROM up.t;
+                CREATE MATERIALIZED VIEW up.m2 AS SELECT id, v * 2 AS v FROM up.m1;
+                CREATE VIEW up.v AS SELECT * FROM up.m2;
+                """);
+        run(RunRequest.of("up.v"));
+        db.execute("UPDATE up.t SET v = v + 1 WHERE id = 1; SELECT pg_stat_force_next_flush()");
+        try (Connection c = db.connect()) {
+            dev.mvcert.engine.jdbc.JdbcTemplate jdbc = new dev.mvcert.engine.jdbc.JdbcTemplate(c);
+            assertTrue(String.valueOf(jdbc.queryForString("SELECT audit.input_changes('up.m1')")).contains("input up.t changed"));
+            assertNull(jdbc.queryForString("SELECT audit.input_changes('up.m2')"),
+                    "up.m1 still holds what up.m2 was refreshed from: the change below it is not up.m2's");
+            c.createStatement().execute("REFRESH MATERIALIZED VIEW up.m1");
+            assertTrue(String.valueOf(jdbc.queryForString("SELECT audit.input_changes('up.m2')")).contains("input up.m1 changed"),
+                    "once up.m1 is refreshed, by anyone, up.m2's input changed");
+        }
+    }
+
+    @Test
     void unchangedInputsAreSeenUnchangedWhateverTheSessionsTimeZone() throws SQLException {
         db.execute("""
                 CREATE SCHEMA tz;
