@@ -23,11 +23,11 @@ BEGIN
             CONTINUE;
         END IF;
         PERFORM audit._invalidate(v_cmd.classid, v_cmd.objid, v_cmd.command_tag);
-        -- a REFRESH outside an mvcert step (which holds the view's refresh lock) makes the row
-        -- count mvcert recorded for the view unknown: the next step counts again
-        IF v_cmd.command_tag OPERATOR(pg_catalog.=) 'REFRESH MATERIALIZED VIEW'
-           AND audit.refresh_lock_holder(v_cmd.objid::pg_catalog.regclass) IS DISTINCT FROM pg_catalog.pg_backend_pid() THEN
-            UPDATE audit.input_fingerprint f SET rows_after = NULL WHERE f.matview_oid OPERATOR(pg_catalog.=) v_cmd.objid;
+        -- a REFRESH outside an mvcert step (those were passed over above) makes the row count
+        -- mvcert recorded for the view unknown: the next step counts again
+        IF v_cmd.command_tag OPERATOR(pg_catalog.=) 'REFRESH MATERIALIZED VIEW' THEN
+            UPDATE audit.input_fingerprint f SET rows_after = NULL
+             WHERE f.matview_oid OPERATOR(pg_catalog.=) v_cmd.objid AND f.rows_after IS NOT NULL;
         END IF;
         v_rel := CASE v_cmd.classid
                    WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN

@@ -1119,8 +1119,9 @@ COMMENT ON FUNCTION audit._input_changes(regclass) IS
   'Internal: why a materialized view needs a refresh (or NULL when its inputs are unchanged), and the fingerprint of its inputs now.';
 
 -- (Named _inputs_fingerprint: audit._input_fingerprint would be the array type of table audit.input_fingerprint.)
--- The fingerprint of a materialized view's inputs now: for every relation of its closure
--- (tables, leaf partitions of partitioned tables, views, upstream materialized views)
+-- The fingerprint of a materialized view's inputs now: for every relation it reads, down to
+-- tables and upstream materialized views (tables, leaf partitions of partitioned tables,
+-- views, upstream materialized views, not what those read)
 -- its oid, relfilenode, size and tuple counters, for views the hash of their query tree,
 -- for upstream materialized views the step that last refreshed them; for user functions
 -- of the closure the hash of their body; and the database's statistics reset time and
@@ -1139,7 +1140,10 @@ DECLARE
 BEGIN
     PERFORM pg_catalog.pg_stat_clear_snapshot();
     WITH cl AS (
-        SELECT c.relation, c.relid, c.kind FROM audit.closure(p_matview) c
+        -- what the view reads, through plain views and functions, down to tables and the
+        -- materialized views it reads (not below them: an upstream view's own refresh step,
+        -- relfilenode and counters say whether what it holds changed)
+        SELECT g.name AS relation, g.objid AS relid, g.kind FROM audit._closure_graph(p_matview, false) g
     ), rel AS (
         SELECT cl.relation, cl.relid, cl.kind
           FROM cl
@@ -1380,11 +1384,11 @@ BEGIN
             CONTINUE;
         END IF;
         PERFORM audit._invalidate(v_cmd.classid, v_cmd.objid, v_cmd.command_tag);
-        -- a REFRESH outside an mvcert step (which holds the view's refresh lock) makes the row
-        -- count mvcert recorded for the view unknown: the next step counts again
-        IF v_cmd.command_tag OPERATOR(pg_catalog.=) 'REFRESH MATERIALIZED VIEW'
-           AND audit.refresh_lock_holder(v_cmd.objid::pg_catalog.regclass) IS DISTINCT FROM pg_catalog.pg_backend_pid() THEN
-            UPDATE audit.input_fingerprint f SET rows_after = NULL WHERE f.matview_oid OPERATOR(pg_catalog.=) v_cmd.objid;
+        -- a REFRESH outside an mvcert step (those were passed over above) makes the row count
+        -- mvcert recorded for the view unknown: the next step counts again
+        IF v_cmd.command_tag OPERATOR(pg_catalog.=) 'REFRESH MATERIALIZED VIEW' THEN
+            UPDATE audit.input_fingerprint f SET rows_after = NULL
+             WHERE f.matview_oid OPERATOR(pg_catalog.=) v_cmd.objid AND f.rows_after IS NOT NULL;
         END IF;
         v_rel := CASE v_cmd.classid
                    WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN
