@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # mvcert benchmarks: one command on a fresh clone after install/prereqs.sh.
-#   bench/run.sh [--scale N] [--reps N] [--parallel N] [--only 1,2,3,4,5,6,7,8,9] [--hash-rows N] [--chain-rows N]
+#   bench/run.sh [--scale N] [--reps N] [--parallel N] [--only 1,2,3,4,5,6,7,8,9,10] [--hash-rows N] [--chain-rows N]
 #                [--pgbench-seconds N] [--scale-factor N]
 # Builds the jars when missing (mvn package -DskipTests), starts a throwaway PostgreSQL cluster
-# under bench/work/, runs the nine measurements and prints one line each; the full results go
+# under bench/work/, runs the ten measurements and prints one line each; the full results go
 # to bench/results/latest.json (logs of the psql and mvcert runs in bench/results/logs/).
 set -euo pipefail
 

@@ -43,7 +43,7 @@ import java.util.zip.ZipFile;
 
 /**
  * The mvcert benchmark driver: starts a throwaway cluster, loads the survival
- * example, and runs the six measurements side by side on the same data, printing one line
+ * example, and runs the measurements side by side on the same data, printing one line
  * per measurement with its ratio and goal and writing bench/results/latest.json.
  *
  * <p>Launched by bench/run.sh as a single-file source program against the engine jar (for
