@@ -16,12 +16,15 @@
 -- spells it as a path `a -> b -> a`, where `a -> b` means a reads b, and says what each
 -- edge is (view reads view, view calls function, function body reads view, declared
 -- dependency).
+-- Its catalog queries use generic plans (plan_cache_mode): planned once per session, not on each
+-- call; every refresh step calls it.
 CREATE FUNCTION audit._closure_graph(p_target regclass, p_expand_matviews boolean DEFAULT true)
 RETURNS TABLE (name text, classid oid, objid oid, kind text, depth integer, parent text,
                via text, reads text[], untracked boolean)
 LANGUAGE plpgsql
 STABLE
 SET search_path TO pg_catalog, pg_temp
+SET plan_cache_mode TO force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE

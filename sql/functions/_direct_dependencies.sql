@@ -15,11 +15,14 @@
 -- Objects are identified by their canonical name: audit._qualified_name for relations,
 -- schema.name(identity arguments) for functions. Tables and other relations are leaves: the
 -- caller passes only what it wants expanded; relations that are not views are ignored.
+-- Its catalog queries use generic plans (plan_cache_mode): planned once per session, not on each
+-- call; every refresh step calls it.
 CREATE FUNCTION audit._direct_dependencies(p_relations oid[], p_functions oid[])
 RETURNS TABLE (dependent text, name text, classid oid, objid oid, kind text, via text, untracked boolean)
 LANGUAGE plpgsql
 STABLE
 SET search_path TO pg_catalog, pg_temp
+SET plan_cache_mode TO force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE

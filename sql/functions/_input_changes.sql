@@ -8,10 +8,13 @@
 -- materialized views) last refresh differs from the fingerprint. A view whose only clock read
 -- is CURRENT_DATE keeps the day and the session's TimeZone in its fingerprint, so a same-day
 -- rerun in the same TimeZone may skip it. Times are compared as instants.
+-- Its catalog queries use generic plans (plan_cache_mode): planned once per session, not on each
+-- call; every refresh step calls it.
 CREATE FUNCTION audit._input_changes(p_matview regclass, OUT reason text, OUT fingerprint jsonb)
 LANGUAGE plpgsql
 VOLATILE
 SET search_path TO pg_catalog, pg_temp
+SET plan_cache_mode TO force_generic_plan
 AS $$
 DECLARE
     v_name     text := audit._qualified_name(p_matview);

@@ -9,11 +9,14 @@
 -- shared statistics plus this backend's not yet flushed ones (pg_stat_get_xact_*), so
 -- changes made earlier in the current transaction count; the statistics snapshot is
 -- cleared first, since within a transaction it is otherwise cached.
+-- Its catalog queries use generic plans (plan_cache_mode): planned once per session, not on each
+-- call; every refresh step calls it.
 CREATE FUNCTION audit._inputs_fingerprint(p_matview regclass)
 RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
 SET search_path TO pg_catalog, pg_temp
+SET plan_cache_mode TO force_generic_plan
 AS $$
 DECLARE
     v_inputs jsonb;

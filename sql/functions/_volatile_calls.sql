@@ -11,12 +11,17 @@
 -- not past other materialized views: those are evaluated when they are refreshed.
 -- Function calls are read from the stored query trees (pg_rewrite.ev_action), since
 -- pg_depend does not record calls to built-in functions.
+-- Its catalog queries use generic plans (plan_cache_mode): planned once per session, not on each
+-- call; every refresh step calls it.
 CREATE FUNCTION audit._volatile_calls(p_matview regclass)
 RETURNS text[]
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path TO pg_catalog, pg_temp
+SET plan_cache_mode TO force_generic_plan
 AS $$
+BEGIN
+    RETURN (
     WITH RECURSIVE reads(oid) AS (
         SELECT p_matview::oid
         UNION
@@ -67,7 +72,8 @@ AS $$
     )
     SELECT COALESCE(pg_catalog.array_agg(DISTINCT f.what ORDER BY f.what), '{}')
       FROM finding f
-     WHERE f.what IS NOT NULL
+     WHERE f.what IS NOT NULL);
+END
 $$;
 COMMENT ON FUNCTION audit._volatile_calls(regclass) IS
   'Internal: volatile, time-of-query and opaque non-immutable calls in a materialized view''s definition (and the plain views it reads).';

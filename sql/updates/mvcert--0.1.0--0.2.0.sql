@@ -397,12 +397,15 @@ COMMENT ON FUNCTION audit._change_detection_state() IS
 -- spells it as a path `a -> b -> a`, where `a -> b` means a reads b, and says what each
 -- edge is (view reads view, view calls function, function body reads view, declared
 -- dependency).
+-- Its catalog queries use generic plans (plan_cache_mode): planned once per session, not on each
+-- call; every refresh step calls it.
 CREATE OR REPLACE FUNCTION audit._closure_graph(p_target regclass, p_expand_matviews boolean DEFAULT true)
 RETURNS TABLE (name text, classid oid, objid oid, kind text, depth integer, parent text,
                via text, reads text[], untracked boolean)
 LANGUAGE plpgsql
 STABLE
 SET search_path TO pg_catalog, pg_temp
+SET plan_cache_mode TO force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -676,11 +679,14 @@ COMMENT ON FUNCTION audit._definition_hash(text, oid) IS
 -- Objects are identified by their canonical name: audit._qualified_name for relations,
 -- schema.name(identity arguments) for functions. Tables and other relations are leaves: the
 -- caller passes only what it wants expanded; relations that are not views are ignored.
+-- Its catalog queries use generic plans (plan_cache_mode): planned once per session, not on each
+-- call; every refresh step calls it.
 CREATE OR REPLACE FUNCTION audit._direct_dependencies(p_relations oid[], p_functions oid[])
 RETURNS TABLE (dependent text, name text, classid oid, objid oid, kind text, via text, untracked boolean)
 LANGUAGE plpgsql
 STABLE
 SET search_path TO pg_catalog, pg_temp
+SET plan_cache_mode TO force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -1033,10 +1039,13 @@ COMMENT ON FUNCTION audit._index_predicate_holds(oid) IS
 -- materialized views) last refresh differs from the fingerprint. A view whose only clock read
 -- is CURRENT_DATE keeps the day and the session's TimeZone in its fingerprint, so a same-day
 -- rerun in the same TimeZone may skip it. Times are compared as instants.
+-- Its catalog queries use generic plans (plan_cache_mode): planned once per session, not on each
+-- call; every refresh step calls it.
 CREATE OR REPLACE FUNCTION audit._input_changes(p_matview regclass, OUT reason text, OUT fingerprint jsonb)
 LANGUAGE plpgsql
 VOLATILE
 SET search_path TO pg_catalog, pg_temp
+SET plan_cache_mode TO force_generic_plan
 AS $$
 DECLARE
     v_name     text := audit._qualified_name(p_matview);
@@ -1129,11 +1138,14 @@ COMMENT ON FUNCTION audit._input_changes(regclass) IS
 -- shared statistics plus this backend's not yet flushed ones (pg_stat_get_xact_*), so
 -- changes made earlier in the current transaction count; the statistics snapshot is
 -- cleared first, since within a transaction it is otherwise cached.
+-- Its catalog queries use generic plans (plan_cache_mode): planned once per session, not on each
+-- call; every refresh step calls it.
 CREATE OR REPLACE FUNCTION audit._inputs_fingerprint(p_matview regclass)
 RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
 SET search_path TO pg_catalog, pg_temp
+SET plan_cache_mode TO force_generic_plan
 AS $$
 DECLARE
     v_inputs jsonb;
@@ -2638,12 +2650,17 @@ COMMENT ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean,
 -- not past other materialized views: those are evaluated when they are refreshed.
 -- Function calls are read from the stored query trees (pg_rewrite.ev_action), since
 -- pg_depend does not record calls to built-in functions.
+-- Its catalog queries use generic plans (plan_cache_mode): planned once per session, not on each
+-- call; every refresh step calls it.
 CREATE OR REPLACE FUNCTION audit._volatile_calls(p_matview regclass)
 RETURNS text[]
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path TO pg_catalog, pg_temp
+SET plan_cache_mode TO force_generic_plan
 AS $$
+BEGIN
+    RETURN (
     WITH RECURSIVE reads(oid) AS (
         SELECT p_matview::oid
         UNION
@@ -2694,7 +2711,8 @@ AS $$
     )
     SELECT COALESCE(pg_catalog.array_agg(DISTINCT f.what ORDER BY f.what), '{}')
       FROM finding f
-     WHERE f.what IS NOT NULL
+     WHERE f.what IS NOT NULL);
+END
 $$;
 COMMENT ON FUNCTION audit._volatile_calls(regclass) IS
   'Internal: volatile, time-of-query and opaque non-immutable calls in a materialized view''s definition (and the plain views it reads).';

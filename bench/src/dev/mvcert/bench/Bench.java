@@ -438,13 +438,17 @@ public final class Bench {
         }
         long sent = -1;
         List<Double> psql = new ArrayList<>(), agent = new ArrayList<>(), agentRun = new ArrayList<>();
-        int reps = Math.max(opt.reps, 3);
+        // a run of ten REFRESHes varies by several percent from one to the next (buffers, WAL):
+        // at least 7 repetitions, sides alternating, each from a checkpoint
+        int reps = Math.max(opt.reps, 7);
         for (int r = 0; r < reps; r++) {
             boolean psqlFirst = r % 2 == 0;
             for (int side = 0; side < 2; side++) {
                 try (Connection c = connect()) {
                     // one row changed: the whole chain must be refreshed by both
                     exec(c, "UPDATE bench.chain_src SET v = v + 1 WHERE id = " + (1 + r * 2 + side));
+                    // the other side's dirty buffers written out before this side starts
+                    exec(c, "CHECKPOINT");
                 }
                 if ((side == 0) == psqlFirst) {
                     psql.add(psqlScript(scriptFile));

@@ -25,7 +25,7 @@ public final class AgentRuntime implements AutoCloseable {
 
     private final AgentSettings settings;
     private final Database database;
-    private final AgentMetrics metrics = new AgentMetrics();
+    private final AgentMetrics metrics;
     private final AgentHttpServer http;
     private final RunExecutor executor;
     private final Stopping stopping = new Stopping();
@@ -34,6 +34,7 @@ public final class AgentRuntime implements AutoCloseable {
     public AgentRuntime(ConnectionSettings connection, AgentSettings settings, Set<String> ownedTargets) {
         this.settings = settings.validate();
         this.name = settings.agentName != null ? settings.agentName : defaultName();
+        this.metrics = new AgentMetrics(settings.httpPort >= 0);
         this.database = Database.open(connection, settings.workConnections(), "mvcert agent " + name);
         AgentHttpServer server = null;
         try {

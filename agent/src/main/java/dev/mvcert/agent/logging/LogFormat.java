@@ -1,29 +1,21 @@
 package dev.mvcert.agent.logging;
 
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
-import ch.qos.logback.core.joran.spi.JoranException;
 import dev.mvcert.agent.config.ConfigurationException;
-import java.net.URL;
 import java.util.Locale;
 import org.slf4j.LoggerFactory;
 
 /** Selects the log layout: human-readable text (default) or one JSON object per line. */
 public enum LogFormat {
-    TEXT("/logback.xml"),
-    JSON("/logback-json.xml");
+    TEXT,
+    JSON;
 
     /** Environment variable that selects the format when no option is given. */
     public static final String ENVIRONMENT = "MVCERT_LOG_FORMAT";
 
-    private final String resource;
-    /** What Logback runs with now: logback.xml (text, not verbose) until a command asks for another layout. */
+    /** What Logback runs with now: text, not verbose (LogSetup at start-up) until a command asks for another layout. */
     private static LogFormat current = TEXT;
     private static volatile boolean verbose;
-
-    LogFormat(String resource) {
-        this.resource = resource;
-    }
 
     /** The option's value, else the environment's, else text. */
     public static LogFormat choose(String option, String environment) {
@@ -64,19 +56,6 @@ public enum LogFormat {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return; // another SLF4J binding is in charge (e.g. an embedding application)
         }
-        URL config = LogFormat.class.getResource(resource);
-        context.reset();
-        if (verbosely) {
-            // read by the configuration files: ${MVCERT_LOG_LEVEL} and ${mvcert.poolLogLevel}
-            context.putProperty("MVCERT_LOG_LEVEL", "DEBUG");
-            context.putProperty("mvcert.poolLogLevel", "DEBUG");
-        }
-        JoranConfigurator configurator = new JoranConfigurator();
-        configurator.setContext(context);
-        try {
-            configurator.doConfigure(config);
-        } catch (JoranException e) {
-            throw new IllegalStateException("cannot configure logging from " + resource + ": " + e.getMessage(), e);
-        }
+        LogSetup.install(context, this, verbosely);
     }
 }

@@ -24,7 +24,7 @@ import org.slf4j.Marker;
  * calls carry the run id and view in the MDC); the exception that finally ends a command is
  * often just HikariCP's "Connection is closed", after the pool evicted the connection.
  *
- * <p>A Logback turbo filter (declared in logback.xml and logback-json.xml): it sees every log
+ * <p>A Logback turbo filter (installed by LogSetup): it sees every log
  * call, also those below the logger's level (HikariCP's warnings are off unless verbose),
  * and never filters anything out.
  */

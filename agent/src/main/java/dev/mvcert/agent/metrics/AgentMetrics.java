@@ -2,9 +2,11 @@ package dev.mvcert.agent.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -39,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class AgentMetrics {
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final MeterRegistry registry;
     private final Map<String, AtomicLong> rows = new ConcurrentHashMap<>();
     private final MultiGauge certified;
     private final MultiGauge certificationAge;
@@ -52,7 +54,18 @@ public final class AgentMetrics {
     private final AtomicLong liveAgents = new AtomicLong();
     private volatile double oldestQueuedSeconds;
 
+    /** Metrics that /metrics serves (a Prometheus registry). */
     public AgentMetrics() {
+        this(true);
+    }
+
+    /**
+     * @param scraped whether /metrics serves them: a Prometheus registry; otherwise (a command
+     *                run without the HTTP server) an in-memory one, which spares the short
+     *                command the Prometheus client's start-up
+     */
+    public AgentMetrics(boolean scraped) {
+        registry = scraped ? Prometheus.registry() : new SimpleMeterRegistry();
         certified = MultiGauge.builder("mvcert.certified")
                 .description("1 when the target is certified and fresh, else 0").register(registry);
         certificationAge = MultiGauge.builder("mvcert.certification.age").baseUnit("seconds")
@@ -75,8 +88,15 @@ public final class AgentMetrics {
                 .description("1 when the agent's last database read succeeded").register(registry);
     }
 
-    public PrometheusMeterRegistry registry() {
+    public MeterRegistry registry() {
         return registry;
+    }
+
+    /** Loaded only when a registry is scraped. */
+    private static final class Prometheus {
+        static MeterRegistry registry() {
+            return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        }
     }
 
     /** One refresh attempt of one view, whatever its outcome. */
@@ -149,7 +169,10 @@ public final class AgentMetrics {
 
     /** Prometheus text exposition of every metric. */
     public String scrape() {
-        return registry.scrape();
+        if (!(registry instanceof PrometheusMeterRegistry prometheus)) {
+            throw new IllegalStateException("these metrics are not served: AgentMetrics(false) keeps them in memory only");
+        }
+        return prometheus.scrape();
     }
 
     /** The state the gauges show: per target health, breakers, the queue and the live agents. */
