@@ -688,6 +688,9 @@ public final class Bench {
         scripts.put("gate", script(dir, "gate", "SELECT audit.require_certified('" + FEATURE_STORE + "', interval '24 hours');"));
         // control: the floor of any gate that is a function, a PL/pgSQL function that only returns true
         scripts.put("trivial", script(dir, "trivial", "SELECT bench.trivial_gate('" + FEATURE_STORE + "', interval '24 hours');"));
+        // control: the floor of any gate that reads its row, a PL/pgSQL function (caller's rights, no
+        // search_path of its own) reading one row of a copy of the registry by key, as the gate does
+        scripts.put("row", script(dir, "row", "SELECT bench.row_gate('" + FEATURE_STORE + "', interval '24 hours');"));
         scripts.put("source", script(dir, "source", "\\set id random(1, " + maxId + ")\nSELECT * FROM " + FEATURE_STORE + " WHERE listing_id = :id;"));
         scripts.put("guarded", script(dir, "guarded", "\\set id random(1, " + maxId + ")\nSELECT * FROM " + FEATURE_STORE_GUARDED + " WHERE listing_id = :id;"));
         // controls: the same view level without a gate, and a one-time filter that calls nothing
@@ -696,16 +699,19 @@ public final class Bench {
 
         Map<String, Object> gate = new LinkedHashMap<>();
         for (String mode : List.of("prepared", "simple")) {
-            Map<String, Double> tps = pgbenchPairs(scripts, List.of("one", "gate", "trivial"), mode, 1);
+            Map<String, Double> tps = pgbenchPairs(scripts, List.of("one", "gate", "trivial", "row"), mode, 1);
             gate.put(mode + "_us_over_select_1", 1e6 / tps.get("gate") - 1e6 / tps.get("one"));
             gate.put(mode + "_trivial_function_us_over_select_1", 1e6 / tps.get("trivial") - 1e6 / tps.get("one"));
+            gate.put(mode + "_row_function_us_over_select_1", 1e6 / tps.get("row") - 1e6 / tps.get("one"));
             gate.put(mode + "_tps", tps);
         }
         double gateUs = (Double) gate.get("prepared_us_over_select_1");
         add(new Line("4c", "gate alone per statement, over SELECT 1 (pgbench)",
-                ("prepared %.1f µs, simple %.1f µs per statement (1 client, one statement per transaction); control: a PL/pgSQL"
-                        + " function that only returns true %.1f µs prepared").formatted(gateUs, (Double) gate.get("simple_us_over_select_1"),
-                        (Double) gate.get("prepared_trivial_function_us_over_select_1")),
+                ("prepared %.1f µs, simple %.1f µs per statement (1 client, one statement per transaction); controls, prepared:"
+                        + " a PL/pgSQL function that only returns true %.1f µs, one that reads the row by key with the caller's rights %.1f µs")
+                        .formatted(gateUs, (Double) gate.get("simple_us_over_select_1"),
+                                (Double) gate.get("prepared_trivial_function_us_over_select_1"),
+                                (Double) gate.get("prepared_row_function_us_over_select_1")),
                 gateUs, "µs", "<= 10 µs", gateUs <= 10, gate));
 
         String[] ids = {"4d", "4e", "4f", "4g"};
@@ -851,6 +857,17 @@ public final class Bench {
                 SELECT audit.create_guarded_view('%1$s', '%2$s', interval '24 hours');
                 CREATE FUNCTION bench.trivial_gate(regclass, interval) RETURNS boolean LANGUAGE plpgsql STABLE AS 'BEGIN RETURN true; END';
                 GRANT EXECUTE ON FUNCTION bench.trivial_gate(regclass, interval) TO PUBLIC;
+                CREATE TABLE bench.registry_copy AS SELECT target, status, certified_at FROM audit.registry;
+                ALTER TABLE bench.registry_copy ADD PRIMARY KEY (target);
+                GRANT SELECT ON bench.registry_copy TO PUBLIC;
+                CREATE FUNCTION bench.row_gate(p_target regclass, p_max_age interval) RETURNS boolean LANGUAGE plpgsql STABLE AS $f$
+                BEGIN
+                  PERFORM FROM bench.registry_copy r
+                   WHERE r.target = p_target::text AND r.status = 'CERTIFIED'
+                     AND (now() - r.certified_at) <= CASE WHEN p_max_age > '0'::interval THEN p_max_age END;
+                  RETURN FOUND;
+                END $f$;
+                GRANT EXECUTE ON FUNCTION bench.row_gate(regclass, interval) TO PUBLIC;
                 CREATE VIEW bench.feature_store_plain_v AS SELECT * FROM %1$s;
                 CREATE VIEW bench.feature_store_filtered_v AS SELECT * FROM %1$s WHERE (SELECT true);
                 DO $$ BEGIN
