@@ -59,10 +59,10 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         stderr.setEncoder(format == LogFormat.JSON ? json(context) : text(context));
         stderr.start();
 
-        context.getLogger("com.zaxxer.hikari").setLevel(verbose ? Level.DEBUG : level(context, "mvcert.poolLogLevel", Level.OFF));
+        context.getLogger("com.zaxxer.hikari").setLevel(verbose ? Level.DEBUG : level("mvcert.poolLogLevel", Level.OFF));
         context.getLogger("org.postgresql").setLevel(Level.WARN);
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(verbose ? Level.DEBUG : level(context, "MVCERT_LOG_LEVEL", Level.INFO));
+        root.setLevel(verbose ? Level.DEBUG : level("MVCERT_LOG_LEVEL", Level.INFO));
         root.addAppender(stderr);
     }
 
@@ -93,12 +93,9 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         return encoder;
     }
 
-    /** A level named by a context property, a system property or the environment, in that order. */
-    private static Level level(LoggerContext context, String name, Level fallback) {
-        String value = context.getProperty(name);
-        if (value == null) {
-            value = System.getProperty(name);
-        }
+    /** A level named by a system property or, failing that, the environment. */
+    private static Level level(String name, Level fallback) {
+        String value = System.getProperty(name);
         if (value == null) {
             value = System.getenv(name);
         }

@@ -85,8 +85,8 @@ public final class RunExecutor {
      * sees all). Asked when the run starts, while its own sessions are idle. 0 when it cannot be read.
      */
     private int busySessions() {
-        try (java.sql.Connection c = database.autocommit()) {
-            return new dev.mvcert.engine.jdbc.JdbcTemplate(c).queryForLong("""
+        try (Connection c = database.autocommit()) {
+            return new JdbcTemplate(c).queryForLong("""
                     SELECT count(*) FROM pg_catalog.pg_stat_activity a
                      WHERE a.state = 'active' AND a.backend_type IN ('client backend', 'parallel worker')
                        AND a.pid <> pg_catalog.pg_backend_pid()""").intValue();
@@ -105,13 +105,17 @@ public final class RunExecutor {
             RunListener sizing = new RunListener() {
                 @Override
                 public void runStarted(RunContext run) {
+                    if (run.mode() != RunMode.INCREMENTAL) {
+                        // one transaction is one session: nothing to size, no server load to ask for
+                        parallelism = 1;
+                        scheduler.parallelism(parallelism);
+                        return;
+                    }
                     Parallelism chosen = settings.parallel > 0 ? new Parallelism(settings.parallel, "--parallel")
                             : Parallelism.choose(settings.serverCores, database.settings().jdbcUrl(), run.plan(), busySessions());
-                    parallelism = run.mode() == RunMode.INCREMENTAL ? chosen.views() : 1;
+                    parallelism = chosen.views();
                     scheduler.parallelism(parallelism);
-                    if (run.mode() == RunMode.INCREMENTAL) {
-                        log.info("run {}: {} view(s) at once ({})", run.runId(), parallelism, chosen.why());
-                    }
+                    log.info("run {}: {} view(s) at once ({})", run.runId(), parallelism, chosen.why());
                 }
             };
             result = Mvcert.runs(sessions)
