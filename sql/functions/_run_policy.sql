@@ -4,11 +4,12 @@
 -- fail_fast, the target's defaults for run mode and step order, whether it is registered
 -- (a view that is not runs with the defaults of audit.target, and cannot be certified), and
 -- whether a certification of it ever passed (an atomic run of a target never certified has no
--- certified snapshot to keep readers on, so it publishes what it refreshed).
+-- certified snapshot to keep readers on, so it publishes what it refreshed), and what keeps
+-- its required feeds from being ready (audit.feed_problems, one line; NULL when they are).
 CREATE FUNCTION audit._run_policy(p_target regclass)
 RETURNS TABLE (target text, statement_timeout text, lock_timeout text, prefer_plain boolean, skip_unchanged boolean,
                in_maintenance_window boolean, fail_fast boolean, run_mode text, step_order text, registered boolean,
-               ever_certified boolean)
+               ever_certified boolean, feed_problem text)
 LANGUAGE sql
 STABLE
 SET search_path TO pg_catalog, pg_temp
@@ -25,10 +26,11 @@ AS $$
            COALESCE(t.run_mode, 'incremental'),
            COALESCE(t.step_order, 'cheapest_first'),
            t.target IS NOT NULL,
-           r.certified_at IS NOT NULL
+           r.certified_at IS NOT NULL,
+           (SELECT pg_catalog.string_agg(f.problem, '; ' ORDER BY f.feed) FROM audit.feed_problems(p_target) f)
       FROM (SELECT audit._require_view(p_target) AS name) v
       LEFT JOIN audit.target t ON t.target OPERATOR(pg_catalog.=) v.name
       LEFT JOIN audit.registry r ON r.target OPERATOR(pg_catalog.=) v.name
 $$;
 COMMENT ON FUNCTION audit._run_policy(regclass) IS
-  'Internal: a target''s canonical name and the policy its runs follow (timeouts, prefer_plain, skip_unchanged, window, fail_fast, default mode and step order, registered, ever certified).';
+  'Internal: a target''s canonical name and the policy its runs follow (timeouts, prefer_plain, skip_unchanged, window, fail_fast, default mode and step order, registered, ever certified, feed problems).';

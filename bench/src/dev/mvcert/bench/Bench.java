@@ -62,6 +62,7 @@ public final class Bench {
     LocalCluster cluster;
     String db;
     boolean cliAvailable;
+    boolean launcherPrepared;
     Path logDir;
 
     Bench(Options opt) {
@@ -113,6 +114,8 @@ public final class Bench {
                 step("bootstrap refresh of the " + n + " legacy views");
                 engineRun(LEGACY_TARGET);
             }
+            // the launcher's class-data archive is made by this bench's own first run, not reused
+            Files.deleteIfExists(archive());
             if (opt.only.contains(1)) legacyRefresh();
             if (opt.only.contains(1)) timeSafePipeline();
             if (opt.only.contains(6)) agentFootprint();
@@ -149,6 +152,7 @@ public final class Bench {
 
     void legacyRefresh() throws Exception {
         step("1. legacy pipeline: runbook script (psql) vs " + agentLabel());
+        prepareLauncher(LEGACY_TARGET);
         List<Double> scriptAll = new ArrayList<>(), mvAll = new ArrayList<>(), mvAllRun = new ArrayList<>(), crit = new ArrayList<>();
         List<Double> scriptOne = new ArrayList<>(), mvOne = new ArrayList<>(), mvOneRun = new ArrayList<>();
         List<Integer> skipped = new ArrayList<>();
@@ -230,6 +234,7 @@ public final class Bench {
         try (Connection c = connect()) {
             certifiedFeatureStore(c);
         }
+        prepareLauncher(FEATURE_STORE);
         Path script = opt.root.resolve("bench/t0_runbook_refresh.sql");
         // "plain": the target's prefer_plain, so mvcert runs the same REFRESH statements as the
         // runbook's procedure; the others keep mvcert's default (CONCURRENTLY where eligible)
@@ -436,6 +441,7 @@ public final class Bench {
                 exec(c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
             }
         }
+        prepareLauncher(CHAIN_TARGET);
         long sent = -1;
         List<Double> psql = new ArrayList<>(), agent = new ArrayList<>(), agentRun = new ArrayList<>();
         // a run of ten REFRESHes varies by several percent from one to the next (buffers, WAL):
@@ -1273,13 +1279,13 @@ public final class Bench {
         double wall;
         String output = "";
         if (cliAvailable) {
-            // the JVM options the README's alias uses for short commands
-            List<String> cmd = List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", opt.agentJar.toString(),
+            // the README's launcher: the JVM options of short commands and the agent's class-data archive
+            List<String> cmd = List.of(launcher().toString(),
                     "run", "--target", target, "--parallel", parallel, "--no-progress",
                     "--jdbc-url", cluster.jdbcUrl(db), "-U", cluster.superuser());
             Path out = Files.createTempFile(logDir, "run", ".log");
             long s = System.nanoTime();
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process p = launch(new ProcessBuilder(cmd)).redirectErrorStream(true).redirectOutput(out.toFile()).start();
             if (!p.waitFor(20, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw new IllegalStateException("mvcert run timed out");
@@ -1422,6 +1428,44 @@ public final class Bench {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** agent/bin/mvcert, as the README runs commands. */
+    Path launcher() {
+        return opt.root.resolve("agent/bin/mvcert");
+    }
+
+    /** The launcher's environment: the jar under test, and the JDK that runs this bench. */
+    ProcessBuilder launch(ProcessBuilder pb) {
+        pb.environment().put("MVCERT_JAR", opt.agentJar.toAbsolutePath().toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        return pb;
+    }
+
+    /**
+     * The launcher writes the agent's class-data archive when a command first connects and takes
+     * it into use at the next start: both happen here, before anything is timed.
+     */
+    void prepareLauncher(String target) throws Exception {
+        if (!cliAvailable || launcherPrepared) return;
+        launcherPrepared = true;
+        // a run of this bench's own: the archive holds what a run loads
+        agentRun(target);
+        Process p = launch(new ProcessBuilder(launcher().toString(), "--version")).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException("mvcert --version failed while preparing the launcher");
+        }
+        if (!Files.isRegularFile(archive())) {
+            say("NOTE: the launcher wrote no class-data archive (%s); runs start without it", archive());
+        }
+    }
+
+    /** Where the launcher keeps the class-data archive of the jar under test. */
+    Path archive() {
+        String jar = opt.agentJar.toAbsolutePath().toString();
+        return Path.of(jar.substring(0, jar.length() - ".jar".length()) + ".jsa");
     }
 
     static String java() {

@@ -10,11 +10,11 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,18 +30,44 @@ import picocli.CommandLine.Spec;
 @Command(name = "mvcert", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Certified materialized-view refresh for PostgreSQL: refresh a target's views in dependency order, "
                 + "certify the result, and serve the queue that pg_cron fills.",
-        subcommands = {ServeCommand.class, RunCommand.class, PlanCommand.class, CertifyCommand.class, BaselineCommand.class,
-                StatusCommand.class, ReportCommand.class, ScheduleCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 
-    private static final Logger log = LoggerFactory.getLogger(Main.class);
+    /** The commands, in the order the help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(ServeCommand.class, RunCommand.class, PlanCommand.class,
+            CertifyCommand.class, BaselineCommand.class, StatusCommand.class, ReportCommand.class, ScheduleCommand.class,
+            DemoCommand.class, CommandLine.HelpCommand.class);
 
     @Spec
     CommandSpec spec;
 
     public static void main(String... args) {
+        Thread warmUp = new Thread(Main::warmUp, "mvcert-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
         System.exit(run(System.out, System.err, args));
+    }
+
+    /**
+     * Classes every command that connects needs anyway, loaded on a second core while the main
+     * thread builds and parses the command line: Logback's, the JDBC driver's and the pool's.
+     * Loaded, not initialised: initialising them would start SLF4J on this thread while the
+     * main thread asks it for loggers, and SLF4J answers a logger asked for during its
+     * initialisation with a stand-in whose events it replays with a warning. Loading a class
+     * on two threads at once is safe: the class loader serialises it.
+     */
+    private static void warmUp() {
+        ClassLoader loader = Main.class.getClassLoader();
+        try {
+            for (String name : new String[] {"ch.qos.logback.classic.LoggerContext", "ch.qos.logback.classic.PatternLayout",
+                    "ch.qos.logback.core.ConsoleAppender", "org.postgresql.Driver", "org.postgresql.jdbc.PgConnection",
+                    "org.postgresql.jdbc.PgPreparedStatement", "org.postgresql.core.v3.ConnectionFactoryImpl",
+                    "org.postgresql.core.v3.QueryExecutorImpl", "com.zaxxer.hikari.HikariDataSource", "com.zaxxer.hikari.pool.HikariPool"}) {
+                Class.forName(name, false, loader);
+            }
+        } catch (ClassNotFoundException | LinkageError e) {
+            // only a head start: the command loads what it needs itself, and reports any failure
+        }
     }
 
     /** Runs one command with the process environment; returns its exit code. */
@@ -53,7 +79,9 @@ public final class Main implements Runnable {
     public static int run(PrintStream out, PrintStream err, Map<String, String> env, Path home, String... args) {
         LostConnectionTrail.forget();
         CliContext context = new CliContext(out, err, env, home);
-        CommandLine cli = new CommandLine(new Main(), new ContextFactory(context));
+        ContextFactory factory = new ContextFactory(context);
+        CommandLine cli = new CommandLine(new Main(), factory);
+        addCommands(cli, factory, args);
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
@@ -71,9 +99,9 @@ public final class Main implements Runnable {
                     ? Optional.of(LostConnection.of(ex).orElse(new LostConnection(describe(ex), null, false))) : Optional.empty();
             commandLine.getErr().println("mvcert: " + (lost.isPresent() ? LostConnectionReport.line(lost.get(), commandLine) : describe(ex)));
             if (code == ExitCode.INTERNAL_ERROR) {
-                log.error("unexpected error", ex);
+                LoggerFactory.getLogger(Main.class).error("unexpected error", ex);
             } else if (lost.isPresent() && LogFormat.verbose()) {
-                log.debug("the connection was lost here", ex);
+                LoggerFactory.getLogger(Main.class).debug("the connection was lost here", ex);
             }
             return code.code();
         });
@@ -138,6 +166,25 @@ public final class Main implements Runnable {
             return sql.getMessage() + " (SQLSTATE " + ((SQLException) sql).getSQLState() + ")";
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /**
+     * The command named first, or all of them when the first argument names none (help, a top-level
+     * option, a typo: whatever picocli then prints lists every command). Building a command's
+     * model costs picocli reflection over its options, which a command that lives seconds should
+     * not pay for nine others.
+     */
+    private static void addCommands(CommandLine cli, IFactory factory, String... args) {
+        String first = args.length == 0 ? "" : args[0];
+        List<Class<?>> named = COMMANDS.stream()
+                .filter(c -> c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(first)).toList();
+        for (Class<?> command : named.isEmpty() ? COMMANDS : named) {
+            try {
+                cli.addSubcommand(factory.create(command));
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot create the command " + command.getSimpleName(), e);
+            }
+        }
     }
 
     private static void addExitCodeHelp(CommandLine cli) {

@@ -35,7 +35,9 @@ public final class Database implements AutoCloseable {
         config.setJdbcUrl(settings.jdbcUrl());
         config.setDataSourceProperties(settings.driverProperties(applicationName));
         config.setMaximumPoolSize(2 * workConnections + 2);
-        config.setMinimumIdle(1);
+        // a run uses two at once from its start (its refresh steps and their history): the pool opens the
+        // second in the background while the first one reads the plan
+        config.setMinimumIdle(2);
         config.setAutoCommit(true);
         config.setConnectionTimeout(30_000);
         // Refresh steps may take hours; only idle connections are recycled.

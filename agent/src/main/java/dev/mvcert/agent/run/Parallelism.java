@@ -4,6 +4,7 @@ import dev.mvcert.engine.refresh.PlannedView;
 import dev.mvcert.engine.refresh.RefreshPlan;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -26,9 +27,10 @@ public record Parallelism(int views, String why) {
     /**
      * @param serverCores the server's cores as configured ({@code --server-cores}), or 0 to detect:
      *                    the agent's own cores when the database is on this host, else 2 (unknown)
-     * @param busy        sessions running a query on the server now, other than the agent's own
+     * @param busy        sessions running a query on the server now, other than the agent's own;
+     *                    asked only when the plan could use more than one view at once
      */
-    public static Parallelism choose(int serverCores, String jdbcUrl, RefreshPlan plan, int busy) {
+    public static Parallelism choose(int serverCores, String jdbcUrl, RefreshPlan plan, IntSupplier busy) {
         String coresSource;
         int cores;
         if (serverCores > 0) {
@@ -45,10 +47,15 @@ public record Parallelism(int views, String why) {
                 .filter(v -> v.expectedDuration() == null || v.expectedDuration().compareTo(WORTH_A_CONNECTION) >= 0)
                 .collect(Collectors.groupingBy(PlannedView::level, Collectors.counting()));
         int width = (int) widths.values().stream().mapToLong(Long::longValue).max().orElse(1);
-        int spare = Math.max(1, cores - Math.max(0, busy));
+        if (width <= 1 || cores <= 1) {
+            // one view at a time whatever the server is doing: nothing to ask it
+            return new Parallelism(1, "%d server cores (%s), widest level of views worth a connection %d".formatted(cores, coresSource, width));
+        }
+        int busyNow = Math.max(0, busy.getAsInt());
+        int spare = Math.max(1, cores - busyNow);
         int views = Math.max(1, Math.min(width, spare));
         return new Parallelism(views, "%d server cores (%s), %d busy with other queries, widest level of views worth a connection %d"
-                .formatted(cores, coresSource, Math.max(0, busy), width));
+                .formatted(cores, coresSource, busyNow, width));
     }
 
     static boolean isLocal(String jdbcUrl) {

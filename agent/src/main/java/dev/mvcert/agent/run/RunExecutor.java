@@ -112,7 +112,7 @@ public final class RunExecutor {
                         return;
                     }
                     Parallelism chosen = settings.parallel > 0 ? new Parallelism(settings.parallel, "--parallel")
-                            : Parallelism.choose(settings.serverCores, database.settings().jdbcUrl(), run.plan(), busySessions());
+                            : Parallelism.choose(settings.serverCores, database.settings().jdbcUrl(), run.plan(), RunExecutor.this::busySessions);
                     parallelism = chosen.views();
                     scheduler.parallelism(parallelism);
                     log.info("run {}: {} view(s) at once ({})", run.runId(), parallelism, chosen.why());

@@ -27,35 +27,49 @@ class ParallelismTest {
 
     @Test
     void aTwoCoreServerGetsTwoRefreshesWhenIdleAndOneWhenBusy() {
-        assertEquals(2, Parallelism.choose(2, REMOTE, plan(4, Duration.ofSeconds(5)), 0).views());
-        assertEquals(1, Parallelism.choose(2, REMOTE, plan(4, Duration.ofSeconds(5)), 1).views());
-        Parallelism busy = Parallelism.choose(2, REMOTE, plan(4, Duration.ofSeconds(5)), 5);
+        assertEquals(2, Parallelism.choose(2, REMOTE, plan(4, Duration.ofSeconds(5)), () -> 0).views());
+        assertEquals(1, Parallelism.choose(2, REMOTE, plan(4, Duration.ofSeconds(5)), () -> 1).views());
+        Parallelism busy = Parallelism.choose(2, REMOTE, plan(4, Duration.ofSeconds(5)), () -> 5);
         assertEquals(1, busy.views(), "never fewer than one");
         assertTrue(busy.why().contains("5 busy"), busy.why());
     }
 
     @Test
     void aLargerServerGetsItsSpareCoresUpToTheWidestLevel() {
-        assertEquals(4, Parallelism.choose(16, REMOTE, plan(4, Duration.ofSeconds(5)), 0).views());
-        assertEquals(3, Parallelism.choose(4, REMOTE, plan(6, Duration.ofSeconds(5)), 1).views());
+        assertEquals(4, Parallelism.choose(16, REMOTE, plan(4, Duration.ofSeconds(5)), () -> 0).views());
+        assertEquals(3, Parallelism.choose(4, REMOTE, plan(6, Duration.ofSeconds(5)), () -> 1).views());
     }
 
     @Test
     void viewsThatRefreshInAFewMillisecondsAreNotWorthAConnectionOfTheirOwn() {
-        assertEquals(1, Parallelism.choose(16, REMOTE, plan(6, Duration.ofMillis(5)), 0).views());
-        assertEquals(6, Parallelism.choose(16, REMOTE, plan(6, null), 0).views(), "views without history count");
+        assertEquals(1, Parallelism.choose(16, REMOTE, plan(6, Duration.ofMillis(5)), () -> 0).views());
+        assertEquals(6, Parallelism.choose(16, REMOTE, plan(6, null), () -> 0).views(), "views without history count");
+    }
+
+    @Test
+    void aPlanWithOneViewPerLevelRunsOneAtATimeWithoutAskingTheServer() {
+        // a chain: level 0 has one view, level 1 has one view
+        Parallelism chain = Parallelism.choose(16, REMOTE, plan(1, Duration.ofSeconds(5)), () -> {
+            throw new AssertionError("busy sessions asked for a plan that cannot use two connections");
+        });
+        assertEquals(1, chain.views());
+        assertTrue(chain.why().contains("widest level of views worth a connection 1"), chain.why());
+        int[] asked = {0};
+        Parallelism wide = Parallelism.choose(16, REMOTE, plan(3, Duration.ofSeconds(5)), () -> ++asked[0]);
+        assertEquals(1, asked[0], "asked once for a plan that can use three");
+        assertEquals(3, wide.views());
     }
 
     @Test
     void unknownRemoteCoresCountAsTwoAndLocalOnesAreThisHostsCores() {
-        Parallelism remote = Parallelism.choose(0, REMOTE, plan(4, Duration.ofSeconds(5)), 1);
+        Parallelism remote = Parallelism.choose(0, REMOTE, plan(4, Duration.ofSeconds(5)), () -> 1);
         assertEquals(1, remote.views());
         assertTrue(remote.why().contains("server cores unknown"), remote.why());
         assertTrue(Parallelism.isLocal("jdbc:postgresql://127.0.0.1:5432/db"));
         assertTrue(Parallelism.isLocal("jdbc:postgresql://localhost/db"));
         assertTrue(Parallelism.isLocal("jdbc:postgresql://[::1]:5432/db"));
         assertFalse(Parallelism.isLocal(REMOTE));
-        int local = Parallelism.choose(0, "jdbc:postgresql://localhost/db", plan(64, Duration.ofSeconds(5)), 1).views();
+        int local = Parallelism.choose(0, "jdbc:postgresql://localhost/db", plan(64, Duration.ofSeconds(5)), () -> 1).views();
         assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), local);
     }
 }

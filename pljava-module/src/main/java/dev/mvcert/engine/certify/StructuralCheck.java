@@ -1,10 +1,13 @@
 package dev.mvcert.engine.certify;
 
+import dev.mvcert.engine.jdbc.JdbcTemplate;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Structure of the closure: every materialized view is populated (an unpopulated one cannot
@@ -25,9 +28,12 @@ final class StructuralCheck implements Check {
               LEFT JOIN pg_catalog.pg_index i ON i.indrelid = c.oid AND i.indisunique
               LEFT JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
               LEFT JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
-             WHERE c.oid = ?
+             WHERE c.oid = ANY ((?::text[])::pg_catalog.oid[])
              GROUP BY c.oid, c.relispopulated
             """;
+
+    /** What the query says about one materialized view. */
+    private record Structure(boolean populated, String invalidIndexes, long uniqueIndexes) {}
 
     @Override
     public String name() {
@@ -36,29 +42,32 @@ final class StructuralCheck implements Check {
 
     @Override
     public List<CheckResult> run(CheckContext context) throws SQLException {
-        List<CheckResult> results = new ArrayList<>();
+        List<ClosureObject> matviews = context.closure().objects().stream().filter(ClosureObject::isMaterializedView).toList();
+        // one query for all of them
+        Map<Long, Structure> found = new HashMap<>();
         try (PreparedStatement ps = context.connection().prepareStatement(QUERY)) {
-            for (ClosureObject o : context.closure().objects()) {
-                if (!o.isMaterializedView()) {
-                    continue;
-                }
-                ps.setLong(1, o.relid());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        results.add(CheckResult.fail(POPULATED, o.name(), "materialized view no longer exists"));
-                        continue;
-                    }
-                    results.add(rs.getBoolean(2)
-                            ? CheckResult.pass(POPULATED, o.name(), "populated")
-                            : CheckResult.fail(POPULATED, o.name(), "materialized view is not populated (created WITH NO DATA"
-                                    + " or never refreshed): REFRESH MATERIALIZED VIEW " + o.name()));
-                    String invalid = rs.getString(3);
-                    results.add(invalid == null
-                            ? CheckResult.pass(UNIQUE_INDEX, o.name(), rs.getLong(4) + " unique indexes, all valid")
-                            : CheckResult.fail(UNIQUE_INDEX, o.name(), "unique index " + invalid + " is invalid or not ready, so"
-                                    + " REFRESH ... CONCURRENTLY cannot use it: REINDEX INDEX it in a maintenance window"));
+            ps.setString(1, JdbcTemplate.textArray(matviews.stream().map(o -> Long.toString(o.relid())).toList()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getLong(1), new Structure(rs.getBoolean(2), rs.getString(3), rs.getLong(4)));
                 }
             }
+        }
+        List<CheckResult> results = new ArrayList<>();
+        for (ClosureObject o : matviews) {
+            Structure s = found.get(o.relid());
+            if (s == null) {
+                results.add(CheckResult.fail(POPULATED, o.name(), "materialized view no longer exists"));
+                continue;
+            }
+            results.add(s.populated()
+                    ? CheckResult.pass(POPULATED, o.name(), "populated")
+                    : CheckResult.fail(POPULATED, o.name(), "materialized view is not populated (created WITH NO DATA"
+                            + " or never refreshed): REFRESH MATERIALIZED VIEW " + o.name()));
+            results.add(s.invalidIndexes() == null
+                    ? CheckResult.pass(UNIQUE_INDEX, o.name(), s.uniqueIndexes() + " unique indexes, all valid")
+                    : CheckResult.fail(UNIQUE_INDEX, o.name(), "unique index " + s.invalidIndexes() + " is invalid or not ready, so"
+                            + " REFRESH ... CONCURRENTLY cannot use it: REINDEX INDEX it in a maintenance window"));
         }
         return results;
     }

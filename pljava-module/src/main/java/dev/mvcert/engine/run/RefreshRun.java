@@ -88,31 +88,30 @@ public final class RefreshRun {
         }
     }
 
-    /** The run's context, loaded once: policy and canonical name, the run row, the plan. */
+    /** The run's context, loaded once: policy, canonical name and feed readiness, the run row, the plan. */
     private RunContext begin(RunRequest request, RunHistory history) throws SQLException {
         Object[] loaded = sessions.history(c -> {
             JdbcTemplate jdbc = new JdbcTemplate(c);
             return jdbc.queryForObject("SELECT * FROM audit._run_policy(?::regclass)", rs -> new Object[] {
                     rs.getString(1), new TargetPolicy(rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getBoolean(5),
                             rs.getBoolean(6), rs.getBoolean(7), RunMode.fromSql(rs.getString(8)), StepOrder.fromSql(rs.getString(9)),
-                            rs.getBoolean(10), rs.getBoolean(11))},
+                            rs.getBoolean(10), rs.getBoolean(11)), rs.getString(12)},
                     request.target());
         });
         String target = (String) loaded[0];
         TargetPolicy targetPolicy = (TargetPolicy) loaded[1];
+        String feedProblem = (String) loaded[2];
         RunMode mode = request.mode() != null ? request.mode() : targetPolicy.defaultMode();
         StepOrder order = request.order() != null ? request.order() : targetPolicy.defaultOrder();
         long runId = history.beginRun(target, mode, request, 0);
         RefreshPlan plan = mode == RunMode.CERTIFY ? new RefreshPlan(target, List.of())
                 : sessions.history(c -> RefreshPlan.load(new JdbcTemplate(c), target));
-        return new RunContext(runId, target, mode, order, targetPolicy, plan, request);
+        return new RunContext(runId, target, mode, order, targetPolicy, plan, request, feedProblem);
     }
 
     private RunResult steps(RunContext run, RunHistory history, long started) throws SQLException {
-        String feedProblem = sessions.history(c -> new JdbcTemplate(c).queryForString(
-                "SELECT pg_catalog.string_agg(f.problem, '; ' ORDER BY f.feed) FROM audit.feed_problems(?::regclass) f", run.target()));
-        if (feedProblem != null) {
-            return result(run, RunOutcome.SKIPPED, "required feed not ready: " + feedProblem, List.of(),
+        if (run.feedProblem() != null) {
+            return result(run, RunOutcome.SKIPPED, "required feed not ready: " + run.feedProblem(), List.of(),
                     run.plan().views().stream().map(PlannedView::matview).toList(), List.of(), null, started);
         }
         Map<String, StepResult> finals = new LinkedHashMap<>();
