@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -133,9 +134,16 @@ class LauncherIT {
 
     /** status with the JVM's class-loading log: where the main class came from. */
     private String mainClassSource() throws Exception {
+        return mainClassSource(Map.of());
+    }
+
+    /** The same with more of the launcher's environment. */
+    private String mainClassSource(Map<String, String> env) throws Exception {
         Path log = dir.resolve("classes.log");
         Files.deleteIfExists(log);
-        status(Map.of("MVCERT_JAVA_OPTS", "-Xlog:class+load=info:file=" + log));
+        Map<String, String> all = new HashMap<>(env);
+        all.put("MVCERT_JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
+        status(all);
         return Files.readAllLines(log).stream().filter(l -> l.contains(" " + MAIN + " source: "))
                 .findFirst().orElseThrow(() -> new AssertionError("no load of " + MAIN + " in the class-loading log"));
     }
@@ -180,10 +188,7 @@ class LauncherIT {
 
     @Test
     void mvcertCdsOffStartsWithoutArchive() throws Exception {
-        String source;
-        Path log = dir.resolve("classes.log");
-        status(Map.of("MVCERT_CDS", "off", "MVCERT_JAVA_OPTS", "-Xlog:class+load=info:file=" + log));
-        source = Files.readAllLines(log).stream().filter(l -> l.contains(" " + MAIN + " source: ")).findFirst().orElseThrow();
+        String source = mainClassSource(Map.of("MVCERT_CDS", "off"));
         assertFalse(source.contains("shared objects file"), source);
         assertEquals(List.of(), archives());
     }

@@ -90,24 +90,23 @@ public final class RefreshRun {
 
     /** The run's context, loaded once: policy, canonical name and feed readiness, the run row, the plan. */
     private RunContext begin(RunRequest request, RunHistory history) throws SQLException {
-        Object[] loaded = sessions.history(c -> {
-            JdbcTemplate jdbc = new JdbcTemplate(c);
-            return jdbc.queryForObject("SELECT * FROM audit._run_policy(?::regclass)", rs -> new Object[] {
-                    rs.getString(1), new TargetPolicy(rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getBoolean(5),
-                            rs.getBoolean(6), rs.getBoolean(7), RunMode.fromSql(rs.getString(8)), StepOrder.fromSql(rs.getString(9)),
-                            rs.getBoolean(10), rs.getBoolean(11)), rs.getString(12)},
-                    request.target());
-        });
-        String target = (String) loaded[0];
-        TargetPolicy targetPolicy = (TargetPolicy) loaded[1];
-        String feedProblem = (String) loaded[2];
+        Policy loaded = sessions.history(c -> new JdbcTemplate(c).queryForObject("SELECT * FROM audit._run_policy(?::regclass)",
+                rs -> new Policy(rs.getString(1), new TargetPolicy(rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getBoolean(5),
+                        rs.getBoolean(6), rs.getBoolean(7), RunMode.fromSql(rs.getString(8)), StepOrder.fromSql(rs.getString(9)),
+                        rs.getBoolean(10), rs.getBoolean(11)), rs.getString(12)),
+                request.target()));
+        String target = loaded.target();
+        TargetPolicy targetPolicy = loaded.policy();
         RunMode mode = request.mode() != null ? request.mode() : targetPolicy.defaultMode();
         StepOrder order = request.order() != null ? request.order() : targetPolicy.defaultOrder();
         long runId = history.beginRun(target, mode, request, 0);
         RefreshPlan plan = mode == RunMode.CERTIFY ? new RefreshPlan(target, List.of())
                 : sessions.history(c -> RefreshPlan.load(new JdbcTemplate(c), target));
-        return new RunContext(runId, target, mode, order, targetPolicy, plan, request, feedProblem);
+        return new RunContext(runId, target, mode, order, targetPolicy, plan, request, loaded.feedProblem());
     }
+
+    /** One row of audit._run_policy: the canonical target, its policy, its feeds' readiness. */
+    private record Policy(String target, TargetPolicy policy, String feedProblem) {}
 
     private RunResult steps(RunContext run, RunHistory history, long started) throws SQLException {
         if (run.feedProblem() != null) {
