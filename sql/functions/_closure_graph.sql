@@ -72,6 +72,9 @@ BEGIN
      WHERE c.oid OPERATOR(pg_catalog.=) p_target;
 
     LOOP
+        -- nothing left to expand (tables, and materialized views when not expanding them)
+        EXIT WHEN pg_catalog.cardinality(v_frontier_rel) OPERATOR(pg_catalog.=) 0
+              AND pg_catalog.cardinality(v_frontier_fn) OPERATOR(pg_catalog.=) 0;
         SELECT COALESCE(pg_catalog.array_agg(e.dependent), '{}'), COALESCE(pg_catalog.array_agg(e.name), '{}'),
                COALESCE(pg_catalog.array_agg(e.classid), '{}'), COALESCE(pg_catalog.array_agg(e.objid), '{}'),
                COALESCE(pg_catalog.array_agg(e.kind), '{}'), COALESCE(pg_catalog.array_agg(e.via), '{}'),

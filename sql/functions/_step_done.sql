@@ -14,10 +14,16 @@
 -- refresh outside mvcert cleared it); otherwise the rows are counted. Records the count and
 -- what the next step needs to trust it, asks PostgreSQL to publish this transaction's
 -- statistics at commit, and restores the timeouts audit._step_prepare set when p_restore
--- (steps that share a transaction). Returns the rows after the refresh, and whether they had
--- to be counted (the step's decision says so).
+-- (steps that share a transaction). Returns the rows after the refresh, whether they had to be
+-- counted, and the step's decision saying so (p_decision and how the rows were known).
+-- The view's fingerprint row gets the step's id (p_step_id). With p_finish (a step that
+-- commits on its own), it also records the step as succeeded (audit.finish_step), in the
+-- step's transaction: the record commits with the refresh or not at all, and the step needs
+-- no history statement after its commit. A step in a shared transaction passes false; its
+-- history is written beside the work, since the work may still be rolled back.
 CREATE FUNCTION audit._step_done(
     p_run_id                      bigint,
+    p_step_id                     bigint,
     p_matview                     regclass,
     p_mode                        text,
     p_analyze                     boolean,
@@ -25,8 +31,11 @@ CREATE FUNCTION audit._step_done(
     p_deleted_before              bigint,
     p_restore                     boolean,
     p_previous_statement_timeout  text,
-    p_previous_lock_timeout       text)
-RETURNS TABLE (rows_after bigint, rows_counted boolean)
+    p_previous_lock_timeout       text,
+    p_finish                      boolean,
+    p_decision                    text,
+    p_query_id                    bigint)
+RETURNS TABLE (rows_after bigint, rows_counted boolean, decision text)
 LANGUAGE plpgsql
 VOLATILE
 SET search_path TO pg_catalog, pg_temp
@@ -73,7 +82,7 @@ BEGIN
         v_rows := v_inserted;
     END IF;
     -- after commit, once flushed, the shared counter will hold all this backend's pending counts too
-    PERFORM audit._record_step_rows(p_matview, v_rows, pg_catalog.pg_relation_filenode(p_matview),
+    PERFORM audit._record_step_rows(p_matview, p_step_id, v_rows, pg_catalog.pg_relation_filenode(p_matview),
         v_shared OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_inserted(v_oid)
                  OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_deleted(v_oid));
     PERFORM pg_catalog.pg_stat_force_next_flush();
@@ -83,8 +92,13 @@ BEGIN
     END IF;
     rows_after := v_rows;
     rows_counted := v_counted;
+    decision := pg_catalog.concat_ws('; ', p_decision,
+        CASE WHEN v_counted THEN 'rows counted' ELSE 'rows from the refresh''s own statistics' END);
+    IF p_finish THEN
+        PERFORM audit.finish_step(p_step_id, 'succeeded', p_mode, NULL, decision, v_rows, p_query_id);
+    END IF;
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION audit._step_done(bigint, regclass, text, boolean, bigint, bigint, boolean, text, text) IS
-  'Internal (refresh step): invalidation of certified targets naming the run, REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored; after the REFRESH.';
+COMMENT ON FUNCTION audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, boolean, text, bigint) IS
+  'Internal (refresh step): invalidation of certified targets naming the run, REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored, the step recorded as succeeded when it commits on its own; after the REFRESH.';

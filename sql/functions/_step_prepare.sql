@@ -6,7 +6,8 @@
 --   * asks whether any input changed (one fingerprint walk, audit._input_changes) and skips the
 --     view as inputs_unchanged when none did and p_skip_unchanged (never for a rebuild);
 --   * otherwise records the fingerprint (taken before the refresh, so a change committed while
---     it runs differs next time) and marks the view as this transaction's mvcert refresh
+--     it runs differs next time; audit._step_done adds the step id, so the step's history row
+--     may still be being written when this runs) and marks the view as this transaction's mvcert refresh
 --     (mvcert.step_matview), so the change-detection trigger leaves its invalidation to
 --     audit._step_done, which names the run;
 --   * returns what the REFRESH statement's pg_stat_activity.query_id will be, and the view's
@@ -15,7 +16,6 @@
 -- Everything it does belongs to the step's transaction and goes with it when the step fails.
 CREATE FUNCTION audit._step_prepare(
     p_run_id             bigint,
-    p_step_id            bigint,
     p_matview            regclass,
     p_mode               text,
     p_skip_unchanged     boolean,
@@ -60,7 +60,7 @@ BEGIN
     END IF;
     decision := CASE WHEN NOT p_skip_unchanged THEN 'forced or skip_unchanged off'
                      ELSE COALESCE(v_changes.reason, 'rebuild') END;
-    PERFORM audit._record_input_fingerprint(p_matview, v_changes.fingerprint, p_run_id, p_step_id);
+    PERFORM audit._record_input_fingerprint(p_matview, v_changes.fingerprint, p_run_id, NULL);
     PERFORM pg_catalog.set_config('mvcert.step_matview', p_matview::oid::text, true);
     -- PostgreSQL 15 reports a utility statement's query_id as the hash of its text (seed 0,
     -- 0 replaced by 2) when compute_query_id is on.
@@ -79,5 +79,5 @@ BEGIN
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text) IS
+COMMENT ON FUNCTION audit._step_prepare(bigint, regclass, text, boolean, text, text) IS
   'Internal (refresh step): refresh lock, step timeouts, skip-unchanged decision, fingerprint; before the REFRESH.';

@@ -453,6 +453,9 @@ BEGIN
      WHERE c.oid OPERATOR(pg_catalog.=) p_target;
 
     LOOP
+        -- nothing left to expand (tables, and materialized views when not expanding them)
+        EXIT WHEN pg_catalog.cardinality(v_frontier_rel) OPERATOR(pg_catalog.=) 0
+              AND pg_catalog.cardinality(v_frontier_fn) OPERATOR(pg_catalog.=) 0;
         SELECT COALESCE(pg_catalog.array_agg(e.dependent), '{}'), COALESCE(pg_catalog.array_agg(e.name), '{}'),
                COALESCE(pg_catalog.array_agg(e.classid), '{}'), COALESCE(pg_catalog.array_agg(e.objid), '{}'),
                COALESCE(pg_catalog.array_agg(e.kind), '{}'), COALESCE(pg_catalog.array_agg(e.via), '{}'),
@@ -692,22 +695,25 @@ AS $$
 DECLARE
     v_stale record;
 BEGIN
-    SELECT dd.dependent AS dependent, dd.depends_on AS depends_on INTO v_stale
-      FROM audit.declared_dependency dd
-      JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) ANY (p_relations)
-      JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-     WHERE c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['v', 'm']::"char"[])
-       AND dd.dependent OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', n.nspname, c.relname)
-       AND pg_catalog.to_regclass(dd.depends_on) IS NULL
-     ORDER BY dd.depends_on
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'mvcert: declared dependency % -> % is stale: % no longer exists',
-                v_stale.dependent, v_stale.depends_on, v_stale.depends_on
-            USING ERRCODE = 'undefined_table',
-                  HINT = pg_catalog.format('Recreate %s, or remove the edge as the owner of audit.declared_dependency: '
-                         'DELETE FROM audit.declared_dependency WHERE dependent = %L AND depends_on = %L;',
-                         v_stale.depends_on, v_stale.dependent, v_stale.depends_on);
+    -- most databases declare no edge: the check below is then not even planned
+    IF EXISTS (SELECT FROM audit.declared_dependency) THEN
+        SELECT dd.dependent AS dependent, dd.depends_on AS depends_on INTO v_stale
+          FROM audit.declared_dependency dd
+          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) ANY (p_relations)
+          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+         WHERE c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['v', 'm']::"char"[])
+           AND dd.dependent OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', n.nspname, c.relname)
+           AND pg_catalog.to_regclass(dd.depends_on) IS NULL
+         ORDER BY dd.depends_on
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'mvcert: declared dependency % -> % is stale: % no longer exists',
+                    v_stale.dependent, v_stale.depends_on, v_stale.depends_on
+                USING ERRCODE = 'undefined_table',
+                      HINT = pg_catalog.format('Recreate %s, or remove the edge as the owner of audit.declared_dependency: '
+                             'DELETE FROM audit.declared_dependency WHERE dependent = %L AND depends_on = %L;',
+                             v_stale.depends_on, v_stale.dependent, v_stale.depends_on);
+        END IF;
     END IF;
 
     RETURN QUERY
@@ -1857,17 +1863,25 @@ COMMENT ON FUNCTION audit._publish_certification(bigint, text, pg_catalog.pg_sna
   'Internal (certification engine): makes a recorded certification the registry status of its target; returns CERTIFIED, FAILED, or STALE when the closure changed while it ran.';
 
 -- The canonical name mvcert stores for a relation: schema-qualified, each part quoted
--- only where needed, independent of the caller's search_path.
+-- only where needed, independent of the caller's search_path. PL/pgSQL, not SQL: a SQL
+-- function with a SET clause is never inlined and plans its query again in each statement
+-- that calls it, while PL/pgSQL keeps the plan for the session (a run calls this about six
+-- times a view).
 CREATE OR REPLACE FUNCTION audit._qualified_name(p_rel regclass)
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE STRICT
 SET search_path TO pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
+DECLARE
+    v_name text;
+BEGIN
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_name
       FROM pg_catalog.pg_class c
       JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-     WHERE c.oid OPERATOR(pg_catalog.=) p_rel
+     WHERE c.oid OPERATOR(pg_catalog.=) p_rel;
+    RETURN v_name;
+END
 $$;
 COMMENT ON FUNCTION audit._qualified_name(regclass) IS
   'Internal: schema-qualified, quoted name of a relation, independent of search_path.';
@@ -1986,20 +2000,20 @@ $$;
 COMMENT ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) IS
   'Internal: records the input fingerprint of a materialized view at a successful refresh.';
 
--- Stores the exact row count of a materialized view after a refresh step, with the
+-- Stores the step that refreshed a materialized view and its exact row count after the refresh, with the
 -- relfilenode and the cumulative change counter that let the next step trust it (see
 -- audit._step_done). In the step's transaction: rolled back with it.
-CREATE OR REPLACE FUNCTION audit._record_step_rows(p_matview regclass, p_rows bigint, p_relfilenode oid, p_changes bigint)
+CREATE OR REPLACE FUNCTION audit._record_step_rows(p_matview regclass, p_step_id bigint, p_rows bigint, p_relfilenode oid, p_changes bigint)
 RETURNS void
 LANGUAGE sql
 SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
 AS $$
     UPDATE audit.input_fingerprint f
-       SET rows_after = p_rows, rows_relfilenode = p_relfilenode, rows_changes = p_changes
+       SET step_id = p_step_id, rows_after = p_rows, rows_relfilenode = p_relfilenode, rows_changes = p_changes
      WHERE f.matview_oid OPERATOR(pg_catalog.=) p_matview::oid
 $$;
-COMMENT ON FUNCTION audit._record_step_rows(regclass, bigint, oid, bigint) IS
+COMMENT ON FUNCTION audit._record_step_rows(regclass, bigint, bigint, oid, bigint) IS
   'Internal: records the exact rows of a materialized view after a refresh step and what lets the next step trust them.';
 
 -- How each given materialized view would be refreshed, and why, judged the way the server
@@ -2480,10 +2494,16 @@ COMMENT ON FUNCTION audit._run_policy(regclass) IS
 -- refresh outside mvcert cleared it); otherwise the rows are counted. Records the count and
 -- what the next step needs to trust it, asks PostgreSQL to publish this transaction's
 -- statistics at commit, and restores the timeouts audit._step_prepare set when p_restore
--- (steps that share a transaction). Returns the rows after the refresh, and whether they had
--- to be counted (the step's decision says so).
+-- (steps that share a transaction). Returns the rows after the refresh, whether they had to be
+-- counted, and the step's decision saying so (p_decision and how the rows were known).
+-- The view's fingerprint row gets the step's id (p_step_id). With p_finish (a step that
+-- commits on its own), it also records the step as succeeded (audit.finish_step), in the
+-- step's transaction: the record commits with the refresh or not at all, and the step needs
+-- no history statement after its commit. A step in a shared transaction passes false; its
+-- history is written beside the work, since the work may still be rolled back.
 CREATE OR REPLACE FUNCTION audit._step_done(
     p_run_id                      bigint,
+    p_step_id                     bigint,
     p_matview                     regclass,
     p_mode                        text,
     p_analyze                     boolean,
@@ -2491,8 +2511,11 @@ CREATE OR REPLACE FUNCTION audit._step_done(
     p_deleted_before              bigint,
     p_restore                     boolean,
     p_previous_statement_timeout  text,
-    p_previous_lock_timeout       text)
-RETURNS TABLE (rows_after bigint, rows_counted boolean)
+    p_previous_lock_timeout       text,
+    p_finish                      boolean,
+    p_decision                    text,
+    p_query_id                    bigint)
+RETURNS TABLE (rows_after bigint, rows_counted boolean, decision text)
 LANGUAGE plpgsql
 VOLATILE
 SET search_path TO pg_catalog, pg_temp
@@ -2539,7 +2562,7 @@ BEGIN
         v_rows := v_inserted;
     END IF;
     -- after commit, once flushed, the shared counter will hold all this backend's pending counts too
-    PERFORM audit._record_step_rows(p_matview, v_rows, pg_catalog.pg_relation_filenode(p_matview),
+    PERFORM audit._record_step_rows(p_matview, p_step_id, v_rows, pg_catalog.pg_relation_filenode(p_matview),
         v_shared OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_inserted(v_oid)
                  OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_deleted(v_oid));
     PERFORM pg_catalog.pg_stat_force_next_flush();
@@ -2549,11 +2572,16 @@ BEGIN
     END IF;
     rows_after := v_rows;
     rows_counted := v_counted;
+    decision := pg_catalog.concat_ws('; ', p_decision,
+        CASE WHEN v_counted THEN 'rows counted' ELSE 'rows from the refresh''s own statistics' END);
+    IF p_finish THEN
+        PERFORM audit.finish_step(p_step_id, 'succeeded', p_mode, NULL, decision, v_rows, p_query_id);
+    END IF;
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION audit._step_done(bigint, regclass, text, boolean, bigint, bigint, boolean, text, text) IS
-  'Internal (refresh step): invalidation of certified targets naming the run, REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored; after the REFRESH.';
+COMMENT ON FUNCTION audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, boolean, text, bigint) IS
+  'Internal (refresh step): invalidation of certified targets naming the run, REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored, the step recorded as succeeded when it commits on its own; after the REFRESH.';
 
 -- The first statement of a refresh step, in the step's own transaction, before its REFRESH:
 --   * takes the view's refresh lock (transaction-scoped, tried, never waited for); a step that
@@ -2563,7 +2591,8 @@ COMMENT ON FUNCTION audit._step_done(bigint, regclass, text, boolean, bigint, bi
 --   * asks whether any input changed (one fingerprint walk, audit._input_changes) and skips the
 --     view as inputs_unchanged when none did and p_skip_unchanged (never for a rebuild);
 --   * otherwise records the fingerprint (taken before the refresh, so a change committed while
---     it runs differs next time) and marks the view as this transaction's mvcert refresh
+--     it runs differs next time; audit._step_done adds the step id, so the step's history row
+--     may still be being written when this runs) and marks the view as this transaction's mvcert refresh
 --     (mvcert.step_matview), so the change-detection trigger leaves its invalidation to
 --     audit._step_done, which names the run;
 --   * returns what the REFRESH statement's pg_stat_activity.query_id will be, and the view's
@@ -2572,7 +2601,6 @@ COMMENT ON FUNCTION audit._step_done(bigint, regclass, text, boolean, bigint, bi
 -- Everything it does belongs to the step's transaction and goes with it when the step fails.
 CREATE OR REPLACE FUNCTION audit._step_prepare(
     p_run_id             bigint,
-    p_step_id            bigint,
     p_matview            regclass,
     p_mode               text,
     p_skip_unchanged     boolean,
@@ -2617,7 +2645,7 @@ BEGIN
     END IF;
     decision := CASE WHEN NOT p_skip_unchanged THEN 'forced or skip_unchanged off'
                      ELSE COALESCE(v_changes.reason, 'rebuild') END;
-    PERFORM audit._record_input_fingerprint(p_matview, v_changes.fingerprint, p_run_id, p_step_id);
+    PERFORM audit._record_input_fingerprint(p_matview, v_changes.fingerprint, p_run_id, NULL);
     PERFORM pg_catalog.set_config('mvcert.step_matview', p_matview::oid::text, true);
     -- PostgreSQL 15 reports a utility statement's query_id as the hash of its text (seed 0,
     -- 0 replaced by 2) when compute_query_id is on.
@@ -2636,7 +2664,7 @@ BEGIN
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text) IS
+COMMENT ON FUNCTION audit._step_prepare(bigint, regclass, text, boolean, text, text) IS
   'Internal (refresh step): refresh lock, step timeouts, skip-unchanged decision, fingerprint; before the REFRESH.';
 
 -- What in a materialized view's definition can change its result without any input
@@ -5159,9 +5187,9 @@ GRANT EXECUTE ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) T
 GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text, integer, bigint, integer) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_operator;
-GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text),
-                          audit._step_done(bigint, regclass, text, boolean, bigint, bigint, boolean, text, text),
-                          audit._record_step_rows(regclass, bigint, oid, bigint) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, regclass, text, boolean, text, text),
+                          audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, boolean, text, bigint),
+                          audit._record_step_rows(regclass, bigint, bigint, oid, bigint) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.report_feed_batch(text, text, text, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.require_feed(regclass, text, interval) TO mvcert_admin;
 GRANT EXECUTE ON FUNCTION audit.purge_history(interval, integer) TO mvcert_admin;
@@ -5175,9 +5203,9 @@ GRANT EXECUTE ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) T
 GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text, integer, bigint, integer) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_agent;
-GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, bigint, regclass, text, boolean, text, text),
-                          audit._step_done(bigint, regclass, text, boolean, bigint, bigint, boolean, text, text),
-                          audit._record_step_rows(regclass, bigint, oid, bigint) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, regclass, text, boolean, text, text),
+                          audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, boolean, text, bigint),
+                          audit._record_step_rows(regclass, bigint, bigint, oid, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_certification(regclass, bigint, timestamptz, text, jsonb) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text, pg_catalog.pg_snapshot, pg_catalog.oid[]) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_baseline_capture(regclass, text, jsonb) TO mvcert_agent;

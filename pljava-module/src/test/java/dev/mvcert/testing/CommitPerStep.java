@@ -32,7 +32,7 @@ public record CommitPerStep(Connection work, Connection history) implements RunS
     public <T> T step(StepWork<T> w, Predicate<T> failed) throws SQLException {
         w.begin(new JdbcTemplate(work).queryForLong("SELECT pg_backend_pid()").intValue());
         try {
-            T result = w.run(work);
+            T result = w.run(work, Begun.DONE);
             if (failed.test(result)) {
                 work.rollback();
             } else {

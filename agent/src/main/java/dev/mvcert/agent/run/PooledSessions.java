@@ -6,7 +6,11 @@ import dev.mvcert.engine.run.RunSessions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -15,14 +19,22 @@ import org.slf4j.LoggerFactory;
 /**
  * Where the agent's runs work: history on short autocommit connections from the pool (it
  * survives any rollback); incremental steps each on a pooled connection in a transaction of
- * their own, committed when the step did not fail and rolled back when it did, so readers see a
- * view as soon as it is refreshed and independent views refresh in parallel; an atomic run on one
- * connection and one transaction, which {@link #endAtomic} commits or rolls back. Running
- * statements can be cancelled (after a shutdown's grace period).
+ * their own (its start written on a history connection while it prepares), committed when the
+ * step did not fail and rolled back when it did, so readers see a view as soon as it is refreshed
+ * and independent views refresh in parallel; an atomic run on one connection and one
+ * transaction, which {@link #endAtomic} commits or rolls back. Running statements can be
+ * cancelled (after a shutdown's grace period).
  */
 final class PooledSessions implements RunSessions {
 
     private static final Logger log = LoggerFactory.getLogger(PooledSessions.class);
+
+    /** Where steps' starts are written: daemon threads, one per step starting at once, gone after a minute idle. */
+    private static final ExecutorService BEGINS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "mvcert-step-begin");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final Database database;
     private final Set<Connection> inFlight;
@@ -46,8 +58,25 @@ final class PooledSessions implements RunSessions {
         try (Connection c = database.transactional()) {
             inFlight.add(c);
             try {
-                work.begin(c.unwrap(PGConnection.class).getBackendPID());
-                T result = work.run(c);
+                int pid = c.unwrap(PGConnection.class).getBackendPID();
+                // the step's start is written on a history connection while its own connection
+                // prepares it (the step waits for it before its REFRESH)
+                CompletableFuture<Void> begin = CompletableFuture.runAsync(() -> {
+                    try {
+                        work.begin(pid);
+                    } catch (SQLException e) {
+                        throw new CompletionException(e);
+                    }
+                }, BEGINS);
+                T result;
+                try {
+                    result = work.run(c, () -> await(begin));
+                } finally {
+                    // a step's start is never still being written once the step is over
+                    begin.handle((ignored, error) -> null).join();
+                }
+                // nothing commits without the row that records its start
+                await(begin);
                 if (failed.test(result)) {
                     c.rollback();
                 } else {
@@ -115,6 +144,20 @@ final class PooledSessions implements RunSessions {
             closeQuietly(atomicHistory);
             atomicWork = null;
             atomicHistory = null;
+        }
+    }
+
+    private static void await(CompletableFuture<Void> begin) throws SQLException {
+        try {
+            begin.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw e;
         }
     }
 

@@ -13,9 +13,13 @@ import dev.mvcert.agent.cli.CliRunner;
 import dev.mvcert.agent.config.AgentSettings;
 import dev.mvcert.agent.testing.Agents;
 import dev.mvcert.agent.testing.SmallPipeline;
+import dev.mvcert.agent.testing.Wait;
 import dev.mvcert.testing.PostgresExtension;
 import dev.mvcert.testing.TestDatabase;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,6 +135,57 @@ class RunExecutorIT {
         } finally {
             db.execute("DROP VIEW small.t_v; CREATE VIEW small.t_v AS SELECT day, n, total FROM small.c_mv");
         }
+    }
+
+    /**
+     * A step's row is written on a history connection while the step's own connection prepares
+     * it. Its REFRESH waits for that row: while it runs, audit.step shows the step running on
+     * the backend that runs it. When the row cannot be written, the step's transaction is
+     * rolled back: nothing is refreshed without a record of it.
+     */
+    @Test
+    void aRefreshRunsOnlyOnceItsStepIsRecordedAndNeverWithoutIt(TestDatabase db) throws Exception {
+        SmallPipeline.delay(db, "a", 2.0);
+        CompletableFuture<CliRunner.Result> run = CompletableFuture.supplyAsync(() -> CliRunner.run("run", "--jdbc-url", db.jdbcUrl(),
+                "-U", "postgres", "--target", "small.t_v", "--force", "--parallel", "1", "--no-progress"));
+        List<String> seen;
+        try {
+            Wait.until("small.a_mv's REFRESH running", Duration.ofSeconds(30), () -> db.queryValue(Long.class,
+                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'REFRESH MATERIALIZED VIEW%small.a_mv'") > 0);
+            seen = db.queryColumn("""
+                    SELECT s.matview || ' ' || s.status FROM audit.step s
+                      JOIN pg_stat_activity a ON a.pid = s.backend_pid AND a.state = 'active'
+                     WHERE s.status = 'running' AND a.query LIKE 'REFRESH MATERIALIZED VIEW%small.a_mv'""");
+        } finally {
+            run.get(60, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("small.a_mv running"), seen, "the running REFRESH has its step row, naming its backend");
+        CliRunner.Result first = run.get();
+        assertEquals(0, first.exitCode(), first.toString());
+        SmallPipeline.heal(db);
+
+        long totalBefore = db.queryValue(Long.class, "SELECT sum(total)::bigint FROM small.b_mv");
+        Long stepBefore = db.queryValue(Long.class, "SELECT step_id FROM audit.input_fingerprint WHERE matview = 'small.b_mv'");
+        db.execute("""
+                UPDATE small.base SET v = v + 1;
+                CREATE FUNCTION small.refuse_step() RETURNS trigger LANGUAGE plpgsql AS $f$
+                BEGIN RAISE EXCEPTION 'small: no step row for %', NEW.matview; END $f$;
+                CREATE TRIGGER refuse_b BEFORE INSERT ON audit.step
+                  FOR EACH ROW WHEN (NEW.matview = 'small.b_mv') EXECUTE FUNCTION small.refuse_step();
+                """);
+        CliRunner.Result refused;
+        try {
+            refused = CliRunner.run("run", "--jdbc-url", db.jdbcUrl(), "-U", "postgres", "--target", "small.t_v", "--parallel", "1", "--no-progress");
+        } finally {
+            db.execute("DROP TRIGGER refuse_b ON audit.step; DROP FUNCTION small.refuse_step()");
+        }
+        assertTrue(refused.exitCode() != 0, refused.toString());
+        assertTrue((refused.out() + refused.err()).contains("small: no step row for small.b_mv"), refused.toString());
+        assertEquals(totalBefore, db.queryValue(Long.class, "SELECT sum(total)::bigint FROM small.b_mv"),
+                "small.b_mv was refreshed without a step row");
+        assertEquals(stepBefore, db.queryValue(Long.class, "SELECT step_id FROM audit.input_fingerprint WHERE matview = 'small.b_mv'"));
+        assertEquals(0L, db.queryValue(Long.class, "SELECT count(*) FROM audit.step WHERE status = 'running'"),
+                "no step is left running");
     }
 
     @Test

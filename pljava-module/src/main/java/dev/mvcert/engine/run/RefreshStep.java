@@ -16,8 +16,12 @@ import java.time.Duration;
  * work: audit._step_prepare (refresh lock, step timeouts, skip-unchanged, fingerprint), the
  * REFRESH itself (its own top-level statement, so pg_stat_activity shows it with its query id),
  * and audit._step_done (invalidation of the certified targets holding the view, REINDEX for a
- * rebuild, ANALYZE except in atomic runs, exact rows without a scan, timeouts restored). History is written before and after,
- * on the history side of the run's sessions.
+ * rebuild, ANALYZE except in atomic runs, exact rows without a scan, timeouts restored). The step's
+ * row is begun on the history side of the run's sessions, which may write it while the step's
+ * transaction prepares; the REFRESH waits for it. A step that commits on its own is
+ * recorded as succeeded by audit._step_done, in its transaction, so the record commits with the
+ * refresh; every other ending (a failure, a skip, a step in a shared transaction, which may still
+ * be rolled back) is recorded on the history side afterwards.
  */
 final class RefreshStep {
 
@@ -68,46 +72,76 @@ final class RefreshStep {
                 }
 
                 @Override
-                public StepResult run(Connection work) {
-                    return refresh(new JdbcTemplate(work), stepId[0], view, mode, started);
+                public StepResult run(Connection work, RunSessions.Begun begun) throws SQLException {
+                    return refresh(new JdbcTemplate(work), () -> {
+                        begun.await();
+                        return stepId[0];
+                    }, view, mode, started);
                 }
             }, StepResult::failed);
-            history.finishStep(result);
+            if (!recordedInStep(result)) {
+                history.finishStep(result);
+            }
         }
-        LOG.log(System.Logger.Level.INFO, "mvcert run {0}: {1} {2} {3} in {4} ms{5}", run.runId(), view.matview(),
-                result.status().sqlName(), result.modeUsed() == null ? String.valueOf(result.skipReason()) : result.modeUsed(),
-                result.duration().toMillis(), result.rowsAfter() == null ? "" : ", rows " + result.rowsAfter());
+        // built by concatenation: a MessageFormat pattern costs about a millisecond a step to parse and format
+        LOG.log(System.Logger.Level.INFO, () -> "mvcert run " + run.runId() + ": " + view.matview() + " " + result.status().sqlName() + " "
+                + (result.modeUsed() == null ? String.valueOf(result.skipReason()) : result.modeUsed()) + " in "
+                + result.duration().toMillis() + " ms" + (result.rowsAfter() == null ? "" : ", rows " + result.rowsAfter()));
         return result;
     }
 
-    private StepResult refresh(JdbcTemplate work, long stepId, PlannedView view, Mode mode, long started) {
+    /** The step's id, once its history row is written (which may still be under way when the step starts). */
+    @FunctionalInterface
+    private interface StepId {
+        long await() throws SQLException;
+    }
+
+    /**
+     * The step's work. Its history row is awaited after audit._step_prepare and before the
+     * REFRESH, so a refresh never runs without a row that says so, and before any ending is
+     * recorded; when that row could not be written, the step throws and its transaction is
+     * rolled back.
+     */
+    private StepResult refresh(JdbcTemplate work, StepId begun, PlannedView view, Mode mode, long started) throws SQLException {
         String decision = mode.name() + ": " + mode.why();
         Long queryId = null;
+        SQLException failure;
         try {
-            Prepared p = work.queryForObject("SELECT * FROM audit._step_prepare(?, ?, ?::regclass, ?, ?, ?, ?)",
+            Prepared p = work.queryForObject("SELECT * FROM audit._step_prepare(?, ?::regclass, ?, ?, ?, ?)",
                     rs -> new Prepared(rs.getBoolean(1), rs.getString(2), rs.getString(3), nullableLong(rs, 4), rs.getLong(5),
                             rs.getLong(6), rs.getString(7), rs.getString(8)),
-                    run.runId(), stepId, view.matview(), mode.name(), run.skipUnchanged(),
+                    run.runId(), view.matview(), mode.name(), run.skipUnchanged(),
                     run.policy().statementTimeout(), run.policy().lockTimeout());
+            long stepId = begun.await();
             if (!p.refresh()) {
                 return skipped(stepId, view, p.skipReason(), p.decision(), started);
             }
             decision = p.decision() + "; " + decision;
             queryId = p.queryId();
             work.execute("REFRESH MATERIALIZED VIEW " + ("concurrently".equals(mode.name()) ? "CONCURRENTLY " : "") + view.matview());
-            Object[] done = work.queryForObject("SELECT * FROM audit._step_done(?, ?::regclass, ?, ?, ?, ?, ?, ?, ?)",
-                    rs -> new Object[] {rs.getLong(1), rs.getBoolean(2)},
-                    run.runId(), view.matview(), mode.name(), run.mode() != RunMode.ATOMIC, p.insertedBefore(), p.deletedBefore(), sessions.sharedTransaction(),
-                    p.previousStatementTimeout(), p.previousLockTimeout());
-            decision += (Boolean) done[1] ? "; rows counted" : "; rows from the refresh's own statistics";
-            return new StepResult(stepId, view.matview(), StepStatus.SUCCEEDED, mode.name(), null, decision, (Long) done[0], queryId,
+            Done done = work.queryForObject("SELECT * FROM audit._step_done(?, ?, ?::regclass, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::bigint)",
+                    rs -> new Done(rs.getLong(1), rs.getString(3)),
+                    run.runId(), stepId, view.matview(), mode.name(), run.mode() != RunMode.ATOMIC, p.insertedBefore(), p.deletedBefore(),
+                    sessions.sharedTransaction(), p.previousStatementTimeout(), p.previousLockTimeout(), !sessions.sharedTransaction(),
+                    decision, queryId);
+            return new StepResult(stepId, view.matview(), StepStatus.SUCCEEDED, mode.name(), null, done.decision(), done.rowsAfter(), queryId,
                     since(started), null, false, null, null);
         } catch (SQLException e) {
-            ErrorClass errorClass = ErrorClass.of(e.getSQLState(), e.getMessage());
-            return new StepResult(stepId, view.matview(), StepStatus.FAILED, mode.name(), null, decision, null, queryId,
-                    since(started), errorClass, errorClass.retryable(), e.getSQLState(), e.getMessage());
+            failure = e;
         }
+        // the failure is recorded on the step's row: when that row could not be written, this throws
+        long stepId = begun.await();
+        ErrorClass errorClass = ErrorClass.of(failure.getSQLState(), failure.getMessage());
+        return new StepResult(stepId, view.matview(), StepStatus.FAILED, mode.name(), null, decision, null, queryId,
+                since(started), errorClass, errorClass.retryable(), failure.getSQLState(), failure.getMessage());
     }
+
+    /** Whether audit._step_done recorded the step: it succeeded in a transaction of its own, which committed. */
+    private boolean recordedInStep(StepResult result) {
+        return result.status() == StepStatus.SUCCEEDED && !sessions.sharedTransaction();
+    }
+
+    private record Done(long rowsAfter, String decision) {}
 
     private record Prepared(boolean refresh, String skipReason, String decision, Long queryId, long insertedBefore,
                             long deletedBefore, String previousStatementTimeout, String previousLockTimeout) {}

@@ -28,14 +28,26 @@ public interface RunSessions {
     }
 
     /**
-     * A step's work. {@link #begin} runs first, outside the step's transaction or savepoint, with
-     * the pid of the backend the step will run on: what it writes (the step's history row) must
-     * outlive a failed step.
+     * A step's work. {@link #begin} runs outside the step's transaction or savepoint, with the pid
+     * of the backend the step will run on: what it writes (the step's history row) must outlive a
+     * failed step. It may run while {@link #run} starts (the agent writes the step's start on
+     * its history connection while the work connection prepares the step); {@code run} calls
+     * {@link Begun#await} before anything that needs what {@code begin} wrote.
      */
     interface StepWork<T> {
         void begin(int backendPid) throws SQLException;
 
-        T run(Connection connection) throws SQLException;
+        T run(Connection connection, Begun begun) throws SQLException;
+    }
+
+    /** The end of a step's {@link StepWork#begin}. */
+    @FunctionalInterface
+    interface Begun {
+        /** Begun already: the sessions ran {@code begin} before the work. */
+        Begun DONE = () -> { };
+
+        /** Returns once {@code begin} has ended; throws what it threw. */
+        void await() throws SQLException;
     }
 
     <T> T history(Work<T> work) throws SQLException;

@@ -27,14 +27,14 @@ final class SharedTransaction implements RunSessions {
     public <T> T step(StepWork<T> w, Predicate<T> failed) throws SQLException {
         w.begin(pid());
         if (history != null) {
-            return w.run(work);
+            return w.run(work, Begun.DONE);
         }
         // JDBC savepoints, not SAVEPOINT statements: PL/Java's in-database JDBC refuses
         // transaction-control SQL but implements these.
         Savepoint savepoint = work.setSavepoint();
         T result;
         try {
-            result = w.run(work);
+            result = w.run(work, Begun.DONE);
         } catch (SQLException | RuntimeException e) {
             work.rollback(savepoint);
             throw e;

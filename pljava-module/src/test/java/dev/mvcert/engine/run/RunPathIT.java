@@ -48,6 +48,18 @@ class RunPathIT {
                 runId);
     }
 
+    /** schema.t with {@code rows} rows (id, v = id), schema.m1 over it, schema.m2 computing v as {@code m2Value} from m1, schema.v over m2. */
+    private void twoViewChain(String schema, int rows, String m2Value) {
+        db.execute("""
+                CREATE SCHEMA %1$s;
+                CREATE TABLE %1$s.t (id int PRIMARY KEY, v int NOT NULL);
+                INSERT INTO %1$s.t SELECT g, g FROM generate_series(1, %2$d) g;
+                CREATE MATERIALIZED VIEW %1$s.m1 AS SELECT id, v FROM %1$s.t;
+                CREATE MATERIALIZED VIEW %1$s.m2 AS SELECT id, %3$s AS v FROM %1$s.m1;
+                CREATE VIEW %1$s.v AS SELECT id, v FROM %1$s.m2;
+                """.formatted(schema, rows, m2Value));
+    }
+
     /**
      * Two independent views, named so that plan order (level, then name) puts the heavy one
      * first: a_heavy_mv sleeps while ord.ctl says so; b_cheap_mv fails while ord.ctl says so.
@@ -196,6 +208,51 @@ class RunPathIT {
         }
     }
 
+    /**
+     * A step that commits on its own is recorded as succeeded in the transaction of its refresh
+     * (the row of audit.step and the view's fingerprint row were last written by one
+     * transaction), so the record and the refresh commit together; one whose commit fails is
+     * never recorded as succeeded and its view keeps what it held.
+     */
+    @Test
+    void aSucceededStepIsRecordedInTheTransactionOfItsRefreshAndAFailedCommitIsNeverRecordedAsSuccess() throws SQLException {
+        twoViewChain("tx", 20, "v + 1");
+        db.execute("CREATE UNIQUE INDEX ON tx.m1 (id)");
+        RunResult first = run(RunRequest.of("tx.v").withForce(true));
+        assertEquals(List.of("tx.m1", "tx.m2"), first.steps().stream().map(StepResult::matview).toList());
+        for (StepResult s : first.steps()) {
+            assertTrue(s.succeeded(), s.toString());
+            assertEquals(db.queryValue(String.class, "SELECT xmin::text FROM audit.input_fingerprint WHERE matview = ?", s.matview()),
+                    db.queryValue(String.class, "SELECT xmin::text FROM audit.step WHERE step_id = ?", s.stepId()),
+                    s.matview() + ": the step's record and its refresh were written by different transactions");
+            assertEquals("succeeded", db.queryValue(String.class, "SELECT status FROM audit.step WHERE step_id = ?", s.stepId()));
+        }
+
+        // m2's transaction fails at its commit (a deferred check on what the refresh writes)
+        db.execute("""
+                CREATE FUNCTION tx.refuse() RETURNS trigger LANGUAGE plpgsql AS $f$
+                BEGIN RAISE EXCEPTION 'tx: commit refused for %', NEW.matview; END $f$;
+                CREATE CONSTRAINT TRIGGER refuse_m2 AFTER INSERT OR UPDATE ON audit.input_fingerprint
+                  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.matview = 'tx.m2') EXECUTE FUNCTION tx.refuse();
+                UPDATE tx.t SET v = v + 100;
+                """);
+        long runId;
+        try {
+            runId = run(RunRequest.of("tx.v").withForce(true)).runId();
+        } catch (SQLException expected) {
+            assertTrue(expected.getMessage().contains("commit refused for tx.m2"), expected.getMessage());
+            runId = db.queryValue(Long.class, "SELECT max(run_id) FROM audit.run WHERE target = 'tx.v'");
+        } finally {
+            db.execute("DROP TRIGGER refuse_m2 ON audit.input_fingerprint");
+        }
+        assertEquals("succeeded", db.queryValue(String.class,
+                "SELECT status FROM audit.step WHERE run_id = ? AND matview = 'tx.m1'", runId));
+        assertEquals(0L, db.queryValue(Long.class,
+                "SELECT count(*) FROM audit.step WHERE run_id = ? AND matview = 'tx.m2' AND status = 'succeeded'", runId),
+                "a refresh whose commit failed was recorded as succeeded");
+        assertEquals(21L, db.queryValue(Long.class, "SELECT max(v)::bigint FROM tx.m2"), "tx.m2 still holds what its last commit left");
+    }
+
     @Test
     void aViewOverASystemCatalogIsNeverSkippedAsUnchanged() throws SQLException {
         db.execute("""
@@ -217,14 +274,7 @@ class RunPathIT {
 
     @Test
     void aViewDependsOnWhatItsUpstreamViewHoldsNotOnWhatLiesBelowIt() throws SQLException {
-        db.execute("""
-                CREATE SCHEMA up;
-                CREATE TABLE up.t (id int PRIMARY KEY, v int NOT NULL);
-                INSERT INTO up.t SELECT g, g FROM generate_series(1, 10) g;
-                CREATE MATERIALIZED VIEW up.m1 AS SELECT id, v FROM up.t;
-                CREATE MATERIALIZED VIEW up.m2 AS SELECT id, v * 2 AS v FROM up.m1;
-                CREATE VIEW up.v AS SELECT * FROM up.m2;
-                """);
+        twoViewChain("up", 10, "v * 2");
         run(RunRequest.of("up.v"));
         db.execute("UPDATE up.t SET v = v + 1 WHERE id = 1; SELECT pg_stat_force_next_flush()");
         try (Connection c = db.connect()) {
