@@ -47,7 +47,7 @@ final class ReadyViews {
         }
         // plan steps are a topological order: walk it backwards to get each view's longest remaining chain
         List<PlannedView> reversed = new ArrayList<>(plan.views());
-        reversed.sort(Comparator.comparingInt(PlannedView::step).reversed());
+        reversed.sort((a, b) -> Integer.compare(b.step(), a.step()));
         for (PlannedView v : reversed) {
             Duration longestAfter = Duration.ZERO;
             for (String d : dependents.getOrDefault(v.matview(), List.of())) {
@@ -58,12 +58,24 @@ final class ReadyViews {
             }
             remainingPath.put(v.matview(), longestAfter.plus(orZero(v.expectedDuration())));
         }
-        Comparator<PlannedView> byStep = Comparator.comparingInt(PlannedView::step);
+        // Written out, not composed with Comparator.comparing and thenComparing: the JDK generates
+        // the classes of its own combinators' lambdas when a process first uses them (the agent's
+        // class-data archive cannot hold them), a few milliseconds before a run's first step.
         Comparator<PlannedView> cmp = order == StepOrder.CRITICAL_PATH_FIRST
-                ? Comparator.comparing((PlannedView v) -> remainingPath.get(v.matview())).reversed().thenComparing(byStep)
+                // the longest remaining chain first
+                ? (a, b) -> {
+                    int byPath = remainingPath.get(b.matview()).compareTo(remainingPath.get(a.matview()));
+                    return byPath != 0 ? byPath : Integer.compare(a.step(), b.step());
+                }
                 // cheapest first; views without history last
-                : Comparator.comparing((PlannedView v) -> v.expectedDuration() == null ? 1 : 0)
-                        .thenComparing(v -> orZero(v.expectedDuration())).thenComparing(byStep);
+                : (a, b) -> {
+                    int byHistory = Boolean.compare(a.expectedDuration() == null, b.expectedDuration() == null);
+                    if (byHistory != 0) {
+                        return byHistory;
+                    }
+                    int byCost = orZero(a.expectedDuration()).compareTo(orZero(b.expectedDuration()));
+                    return byCost != 0 ? byCost : Integer.compare(a.step(), b.step());
+                };
         ready = new PriorityQueue<>(cmp);
         for (PlannedView v : plan.views()) {
             if (waitingOn.get(v.matview()).isEmpty()) {
