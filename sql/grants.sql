@@ -134,9 +134,9 @@ GRANT EXECUTE ON FUNCTION audit.begin_run(regclass, text, text, bigint, text, in
 GRANT EXECUTE ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text, integer, bigint, integer) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_operator;
-GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, regclass, text, boolean, text, text),
-                          audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, boolean, text, bigint),
+                          audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, text, bigint),
                           audit._record_step_rows(regclass, bigint, bigint, oid, bigint) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.report_feed_batch(text, text, text, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.require_feed(regclass, text, interval) TO mvcert_admin;
@@ -150,9 +150,9 @@ GRANT EXECUTE ON FUNCTION audit.begin_run(regclass, text, text, bigint, text, in
 GRANT EXECUTE ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text, integer, bigint, integer) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_agent;
-GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, regclass, text, boolean, text, text),
-                          audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, boolean, text, bigint),
+                          audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, text, bigint),
                           audit._record_step_rows(regclass, bigint, bigint, oid, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_certification(regclass, bigint, timestamptz, text, jsonb) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text, pg_catalog.pg_snapshot, pg_catalog.oid[]) TO mvcert_agent;

@@ -13,14 +13,15 @@
 -- else touched the view since (same relfilenode, the same cumulative change counter, no
 -- refresh outside mvcert cleared it); otherwise the rows are counted. Records the count and
 -- what the next step needs to trust it, asks PostgreSQL to publish this transaction's
--- statistics at commit, and restores the timeouts audit._step_prepare set when p_restore
--- (steps that share a transaction). Returns the rows after the refresh, whether they had to be
--- counted, and the step's decision saying so (p_decision and how the rows were known).
--- The view's fingerprint row gets the step's id (p_step_id). With p_finish (a step that
--- commits on its own), it also records the step as succeeded (audit.finish_step), in the
--- step's transaction: the record commits with the refresh or not at all, and the step needs
--- no history statement after its commit. A step in a shared transaction passes false; its
--- history is written beside the work, since the work may still be rolled back.
+-- statistics at commit. Returns the rows after the refresh, whether they had to be counted,
+-- and the step's decision saying so (p_decision and how the rows were known). The view's
+-- fingerprint row gets the step's id (p_step_id).
+-- p_shared_transaction says whether the step shares its transaction with other steps (an
+-- atomic run, the in-database procedures). Such a step gets the timeouts audit._step_prepare
+-- set restored for what follows it, and its history is written beside the work, since the work
+-- may still be rolled back. A step that commits on its own is recorded as succeeded here
+-- (audit.finish_step), in its transaction: the record commits with the refresh or not at all,
+-- and the step needs no history statement after its commit.
 CREATE FUNCTION audit._step_done(
     p_run_id                      bigint,
     p_step_id                     bigint,
@@ -29,10 +30,9 @@ CREATE FUNCTION audit._step_done(
     p_analyze                     boolean,
     p_inserted_before             bigint,
     p_deleted_before              bigint,
-    p_restore                     boolean,
+    p_shared_transaction          boolean,
     p_previous_statement_timeout  text,
     p_previous_lock_timeout       text,
-    p_finish                      boolean,
     p_decision                    text,
     p_query_id                    bigint)
 RETURNS TABLE (rows_after bigint, rows_counted boolean, decision text)
@@ -86,7 +86,7 @@ BEGIN
         v_shared OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_inserted(v_oid)
                  OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_deleted(v_oid));
     PERFORM pg_catalog.pg_stat_force_next_flush();
-    IF p_restore THEN
+    IF p_shared_transaction THEN
         PERFORM pg_catalog.set_config('statement_timeout', p_previous_statement_timeout, true),
                 pg_catalog.set_config('lock_timeout', p_previous_lock_timeout, true);
     END IF;
@@ -94,11 +94,11 @@ BEGIN
     rows_counted := v_counted;
     decision := pg_catalog.concat_ws('; ', p_decision,
         CASE WHEN v_counted THEN 'rows counted' ELSE 'rows from the refresh''s own statistics' END);
-    IF p_finish THEN
+    IF NOT p_shared_transaction THEN
         PERFORM audit.finish_step(p_step_id, 'succeeded', p_mode, NULL, decision, v_rows, p_query_id);
     END IF;
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, boolean, text, bigint) IS
+COMMENT ON FUNCTION audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, text, bigint) IS
   'Internal (refresh step): invalidation of certified targets naming the run, REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored, the step recorded as succeeded when it commits on its own; after the REFRESH.';

@@ -60,7 +60,7 @@ BEGIN
     END IF;
     decision := CASE WHEN NOT p_skip_unchanged THEN 'forced or skip_unchanged off'
                      ELSE COALESCE(v_changes.reason, 'rebuild') END;
-    PERFORM audit._record_input_fingerprint(p_matview, v_changes.fingerprint, p_run_id, NULL);
+    PERFORM audit._record_input_fingerprint(p_matview, v_changes.fingerprint, p_run_id);
     PERFORM pg_catalog.set_config('mvcert.step_matview', p_matview::oid::text, true);
     -- PostgreSQL 15 reports a utility statement's query_id as the hash of its text (seed 0,
     -- 0 replaced by 2) when compute_query_id is on.

@@ -13,6 +13,7 @@ DROP FUNCTION audit.complete_request(bigint, text, bigint, text, boolean);
 DROP FUNCTION audit.register_target(regclass, text, interval, interval, interval, interval, text);
 DROP FUNCTION audit.schedule(regclass, text, text, text);
 DROP FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text);
+DROP FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint);
 DROP FUNCTION audit._report_in_database(text, boolean, text);
 DROP PROCEDURE audit._request_and_wait(regclass, text, boolean, interval, text);
 DROP FUNCTION audit.closure(regclass);
@@ -1984,20 +1985,22 @@ COMMENT ON FUNCTION audit._record_certification(regclass, bigint, timestamptz, t
 
 -- Stores the fingerprint taken just before a successful refresh (taken before, so a
 -- change committed while the refresh ran shows up as a difference next time rather than
--- being absorbed). Runs in the refresh's transaction: rolled back with it.
-CREATE OR REPLACE FUNCTION audit._record_input_fingerprint(p_matview regclass, p_fingerprint jsonb, p_run_id bigint, p_step_id bigint)
+-- being absorbed). Runs in the refresh's transaction: rolled back with it. The step's id is
+-- recorded at the end of the step (audit._record_step_rows): the step's history row may still
+-- be being written when this runs.
+CREATE OR REPLACE FUNCTION audit._record_input_fingerprint(p_matview regclass, p_fingerprint jsonb, p_run_id bigint)
 RETURNS void
 LANGUAGE sql
 SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
 AS $$
     INSERT INTO audit.input_fingerprint AS f (matview, matview_oid, fingerprint, run_id, step_id, recorded_at)
-    VALUES (audit._qualified_name(p_matview), p_matview::oid, p_fingerprint, p_run_id, p_step_id, pg_catalog.clock_timestamp())
+    VALUES (audit._qualified_name(p_matview), p_matview::oid, p_fingerprint, p_run_id, NULL, pg_catalog.clock_timestamp())
     ON CONFLICT (matview) DO UPDATE SET
         matview_oid = EXCLUDED.matview_oid, fingerprint = EXCLUDED.fingerprint,
         run_id = EXCLUDED.run_id, step_id = EXCLUDED.step_id, recorded_at = EXCLUDED.recorded_at
 $$;
-COMMENT ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) IS
+COMMENT ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint) IS
   'Internal: records the input fingerprint of a materialized view at a successful refresh.';
 
 -- Stores the step that refreshed a materialized view and its exact row count after the refresh, with the
@@ -2493,14 +2496,15 @@ COMMENT ON FUNCTION audit._run_policy(regclass) IS
 -- else touched the view since (same relfilenode, the same cumulative change counter, no
 -- refresh outside mvcert cleared it); otherwise the rows are counted. Records the count and
 -- what the next step needs to trust it, asks PostgreSQL to publish this transaction's
--- statistics at commit, and restores the timeouts audit._step_prepare set when p_restore
--- (steps that share a transaction). Returns the rows after the refresh, whether they had to be
--- counted, and the step's decision saying so (p_decision and how the rows were known).
--- The view's fingerprint row gets the step's id (p_step_id). With p_finish (a step that
--- commits on its own), it also records the step as succeeded (audit.finish_step), in the
--- step's transaction: the record commits with the refresh or not at all, and the step needs
--- no history statement after its commit. A step in a shared transaction passes false; its
--- history is written beside the work, since the work may still be rolled back.
+-- statistics at commit. Returns the rows after the refresh, whether they had to be counted,
+-- and the step's decision saying so (p_decision and how the rows were known). The view's
+-- fingerprint row gets the step's id (p_step_id).
+-- p_shared_transaction says whether the step shares its transaction with other steps (an
+-- atomic run, the in-database procedures). Such a step gets the timeouts audit._step_prepare
+-- set restored for what follows it, and its history is written beside the work, since the work
+-- may still be rolled back. A step that commits on its own is recorded as succeeded here
+-- (audit.finish_step), in its transaction: the record commits with the refresh or not at all,
+-- and the step needs no history statement after its commit.
 CREATE OR REPLACE FUNCTION audit._step_done(
     p_run_id                      bigint,
     p_step_id                     bigint,
@@ -2509,10 +2513,9 @@ CREATE OR REPLACE FUNCTION audit._step_done(
     p_analyze                     boolean,
     p_inserted_before             bigint,
     p_deleted_before              bigint,
-    p_restore                     boolean,
+    p_shared_transaction          boolean,
     p_previous_statement_timeout  text,
     p_previous_lock_timeout       text,
-    p_finish                      boolean,
     p_decision                    text,
     p_query_id                    bigint)
 RETURNS TABLE (rows_after bigint, rows_counted boolean, decision text)
@@ -2566,7 +2569,7 @@ BEGIN
         v_shared OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_inserted(v_oid)
                  OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_deleted(v_oid));
     PERFORM pg_catalog.pg_stat_force_next_flush();
-    IF p_restore THEN
+    IF p_shared_transaction THEN
         PERFORM pg_catalog.set_config('statement_timeout', p_previous_statement_timeout, true),
                 pg_catalog.set_config('lock_timeout', p_previous_lock_timeout, true);
     END IF;
@@ -2574,13 +2577,13 @@ BEGIN
     rows_counted := v_counted;
     decision := pg_catalog.concat_ws('; ', p_decision,
         CASE WHEN v_counted THEN 'rows counted' ELSE 'rows from the refresh''s own statistics' END);
-    IF p_finish THEN
+    IF NOT p_shared_transaction THEN
         PERFORM audit.finish_step(p_step_id, 'succeeded', p_mode, NULL, decision, v_rows, p_query_id);
     END IF;
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, boolean, text, bigint) IS
+COMMENT ON FUNCTION audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, text, bigint) IS
   'Internal (refresh step): invalidation of certified targets naming the run, REINDEX for a rebuild, ANALYZE, exact rows after the refresh without a scan where the statistics tell, timeouts restored, the step recorded as succeeded when it commits on its own; after the REFRESH.';
 
 -- The first statement of a refresh step, in the step's own transaction, before its REFRESH:
@@ -2645,7 +2648,7 @@ BEGIN
     END IF;
     decision := CASE WHEN NOT p_skip_unchanged THEN 'forced or skip_unchanged off'
                      ELSE COALESCE(v_changes.reason, 'rebuild') END;
-    PERFORM audit._record_input_fingerprint(p_matview, v_changes.fingerprint, p_run_id, NULL);
+    PERFORM audit._record_input_fingerprint(p_matview, v_changes.fingerprint, p_run_id);
     PERFORM pg_catalog.set_config('mvcert.step_matview', p_matview::oid::text, true);
     -- PostgreSQL 15 reports a utility statement's query_id as the hash of its text (seed 0,
     -- 0 replaced by 2) when compute_query_id is on.
@@ -5186,9 +5189,9 @@ GRANT EXECUTE ON FUNCTION audit.begin_run(regclass, text, text, bigint, text, in
 GRANT EXECUTE ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text, integer, bigint, integer) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_operator;
-GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_operator;
+GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, regclass, text, boolean, text, text),
-                          audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, boolean, text, bigint),
+                          audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, text, bigint),
                           audit._record_step_rows(regclass, bigint, bigint, oid, bigint) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.report_feed_batch(text, text, text, text) TO mvcert_operator;
 GRANT EXECUTE ON FUNCTION audit.require_feed(regclass, text, interval) TO mvcert_admin;
@@ -5202,9 +5205,9 @@ GRANT EXECUTE ON FUNCTION audit.begin_run(regclass, text, text, bigint, text, in
 GRANT EXECUTE ON FUNCTION audit.finish_run(bigint, text, text, text[], text[]) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.begin_step(bigint, text, integer, integer, text, integer, bigint, integer) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit.finish_step(bigint, text, text, text, text, bigint, bigint, text, text) TO mvcert_agent;
-GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint, bigint) TO mvcert_agent;
+GRANT EXECUTE ON FUNCTION audit._record_input_fingerprint(regclass, jsonb, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._step_prepare(bigint, regclass, text, boolean, text, text),
-                          audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, boolean, text, bigint),
+                          audit._step_done(bigint, bigint, regclass, text, boolean, bigint, bigint, boolean, text, text, text, bigint),
                           audit._record_step_rows(regclass, bigint, bigint, oid, bigint) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._record_certification(regclass, bigint, timestamptz, text, jsonb) TO mvcert_agent;
 GRANT EXECUTE ON FUNCTION audit._publish_certification(bigint, text, pg_catalog.pg_snapshot, pg_catalog.oid[]) TO mvcert_agent;

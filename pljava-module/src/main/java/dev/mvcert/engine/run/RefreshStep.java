@@ -119,11 +119,10 @@ final class RefreshStep {
             decision = p.decision() + "; " + decision;
             queryId = p.queryId();
             work.execute("REFRESH MATERIALIZED VIEW " + ("concurrently".equals(mode.name()) ? "CONCURRENTLY " : "") + view.matview());
-            Done done = work.queryForObject("SELECT * FROM audit._step_done(?, ?, ?::regclass, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::bigint)",
+            Done done = work.queryForObject("SELECT * FROM audit._step_done(?, ?, ?::regclass, ?, ?, ?, ?, ?, ?, ?, ?, ?::bigint)",
                     rs -> new Done(rs.getLong(1), rs.getString(3)),
                     run.runId(), stepId, view.matview(), mode.name(), run.mode() != RunMode.ATOMIC, p.insertedBefore(), p.deletedBefore(),
-                    sessions.sharedTransaction(), p.previousStatementTimeout(), p.previousLockTimeout(), !sessions.sharedTransaction(),
-                    decision, queryId);
+                    sessions.sharedTransaction(), p.previousStatementTimeout(), p.previousLockTimeout(), decision, queryId);
             return new StepResult(stepId, view.matview(), StepStatus.SUCCEEDED, mode.name(), null, done.decision(), done.rowsAfter(), queryId,
                     since(started), null, false, null, null);
         } catch (SQLException e) {
