@@ -1,9 +1,7 @@
 package dev.mvcert.local;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -181,7 +179,7 @@ public final class GenerationsLoad {
      * (an incremental run whose certification fails).
      */
     public ReaderReport readers(Duration length, int clients, Duration requestEvery) {
-        long logStart = logSize();
+        long logStart = cluster.serverLogSize();
         int initial = (int) queryLong("SELECT max(generation) FROM gen.item");
         Process serve = serve("reader-load");
         try {
@@ -236,7 +234,7 @@ public final class GenerationsLoad {
     /** Every outcome each reader logged since {@code logStart}. */
     private Map<String, Set<String>> reads(long logStart) {
         Map<String, Set<String>> outcomes = new TreeMap<>();
-        for (String line : logSince(logStart).lines().toList()) {
+        for (String line : cluster.serverLogSince(logStart).lines().toList()) {
             Matcher m = READ.matcher(line);
             if (line.contains(" " + database + " LOG:  ") && m.find()) {
                 outcomes.computeIfAbsent(m.group(1), k -> new TreeSet<>(OUTCOMES)).add(m.group(2));
@@ -287,7 +285,7 @@ public final class GenerationsLoad {
      * another, alternating atomic and incremental, {@code pause} apart.
      */
     public WriterReport writers(Duration phase, int rate, Duration pause) {
-        long logStart = logSize();
+        long logStart = cluster.serverLogSize();
         PgBench.Result quiet = writerBench("writers-quiet", phase, rate).start(workDir).await();
         Process serve = serve("writer-load");
         try {
@@ -307,7 +305,7 @@ public final class GenerationsLoad {
                 sleep(pause);
             }
             PgBench.Result duringRuns = during.await();
-            List<String> deadlocks = logSince(logStart).lines()
+            List<String> deadlocks = cluster.serverLogSince(logStart).lines()
                     .filter(l -> l.contains(" " + database + " ") && l.contains("deadlock detected")).toList();
             return new WriterReport(rate, phase, quiet, duringRuns, runs, deadlocks);
         } finally {
@@ -403,25 +401,6 @@ public final class GenerationsLoad {
                 throw new IllegalStateException("request " + request + " still " + status + " after 2 minutes");
             }
             sleep(Duration.ofMillis(100));
-        }
-    }
-
-    private long logSize() {
-        try {
-            return Files.size(cluster.serverLog());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private String logSince(long offset) {
-        try (RandomAccessFile file = new RandomAccessFile(cluster.serverLog().toFile(), "r")) {
-            byte[] bytes = new byte[(int) Math.max(0, file.length() - offset)];
-            file.seek(offset);
-            file.readFully(bytes);
-            return new String(bytes, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.mvcert.local;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -240,6 +241,27 @@ public final class LocalCluster implements AutoCloseable {
     public String superuser() { return SERVER_USER; }
     public Durability durability() { return durability; }
     public Path serverLog() { return dataDir.resolve("server.log"); }
+
+    /** Where the server log ends now: pass it to {@link #serverLogSince} to read what is logged after. */
+    public long serverLogSize() {
+        try {
+            return Files.size(serverLog());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What the server logged from {@code offset} (a {@link #serverLogSize}) on. */
+    public String serverLogSince(long offset) {
+        try (RandomAccessFile file = new RandomAccessFile(serverLog().toFile(), "r")) {
+            byte[] bytes = new byte[(int) Math.max(0, file.length() - offset)];
+            file.seek(offset);
+            file.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /** Runs a server binary (psql, pg_ctl, pg_basebackup, ...) as the server's OS user. */
     public ProcessResult serverCommand(Duration timeout, String... command) {

@@ -6,11 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mvcert.agent.cli.CliRunner;
 import dev.mvcert.testing.PostgresExtension;
 import dev.mvcert.testing.TestDatabase;
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -45,11 +40,10 @@ class StatementsPerStepIT {
     }
 
     /** The statements the database logged for one forced, sequential run of the target, by text. */
-    private static Map<String, Integer> statementsOfOneRun(TestDatabase db, String target) throws IOException {
+    private static Map<String, Integer> statementsOfOneRun(TestDatabase db, String target) {
         CliRunner.Result warm = CliRunner.run("run", "--jdbc-url", db.jdbcUrl(), "-U", "postgres", "--target", target, "--no-progress");
         assertTrue(List.of(0, 5).contains(warm.exitCode()), warm.toString());
-        Path log = db.cluster().serverLog();
-        long from = Files.size(log);
+        long from = db.cluster().serverLogSize();
         CliRunner.Result run = CliRunner.run("run", "--jdbc-url", db.jdbcUrl(), "-U", "postgres", "--target", target,
                 "--force", "--parallel", "1", "--no-progress");
         assertTrue(List.of(0, 5).contains(run.exitCode()), run.toString());
@@ -57,7 +51,7 @@ class StatementsPerStepIT {
         Pattern line = Pattern.compile("^\\S+ \\S+ \\S+ \\[\\d+\\] " + Pattern.quote(db.name())
                 + " LOG:  (?:statement|execute [^:]*): (.*)$", Pattern.MULTILINE);
         Map<String, Integer> statements = new TreeMap<>();
-        Matcher m = line.matcher(readFrom(log, from));
+        Matcher m = line.matcher(db.cluster().serverLogSince(from));
         while (m.find()) {
             String text = m.group(1).replaceAll("\\s+", " ").trim();
             statements.merge(text.length() > 100 ? text.substring(0, 100) : text, 1, Integer::sum);
@@ -65,21 +59,12 @@ class StatementsPerStepIT {
         return statements;
     }
 
-    private static String readFrom(Path file, long offset) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-            byte[] bytes = new byte[(int) (f.length() - offset)];
-            f.seek(offset);
-            f.readFully(bytes);
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-    }
-
     private static int total(Map<String, Integer> statements) {
         return statements.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     @Test
-    void aRefreshStepSendsAtMostEightStatements(TestDatabase db) throws IOException {
+    void aRefreshStepSendsAtMostEightStatements(TestDatabase db) {
         db.execute("ALTER DATABASE " + db.name() + " SET log_statement = 'all'");
         chain(db, "four", 4);
         chain(db, "eight", 8);
