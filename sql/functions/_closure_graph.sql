@@ -23,6 +23,7 @@ RETURNS TABLE (name text, classid oid, objid oid, kind text, depth integer, pare
                via text, reads text[], untracked boolean)
 LANGUAGE plpgsql
 STABLE
+ROWS 100
 SET search_path TO pg_catalog, pg_temp
 SET plan_cache_mode TO force_generic_plan
 AS $$

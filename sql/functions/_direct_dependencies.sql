@@ -21,6 +21,7 @@ CREATE FUNCTION audit._direct_dependencies(p_relations oid[], p_functions oid[])
 RETURNS TABLE (dependent text, name text, classid oid, objid oid, kind text, via text, untracked boolean)
 LANGUAGE plpgsql
 STABLE
+ROWS 20
 SET search_path TO pg_catalog, pg_temp
 SET plan_cache_mode TO force_generic_plan
 AS $$
@@ -50,19 +51,22 @@ BEGIN
     END IF;
 
     RETURN QUERY
+    -- Every catalog row is looked up by its oid (unnest and join, lateral lookups below): the
+    -- generic plan cannot know how few oids it is given, and would otherwise scan and hash
+    -- pg_class and pg_operator whole on every call, which grows with the catalog.
     WITH source_relation AS (
         SELECT c.oid, pg_catalog.format('%I.%I', n.nspname, c.relname) AS name
-          FROM pg_catalog.pg_class c
+          FROM (SELECT DISTINCT r.oid FROM pg_catalog.unnest(p_relations) AS r(oid)) AS a
+          JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.oid
           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-         WHERE c.oid OPERATOR(pg_catalog.=) ANY (p_relations)
-           AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['v', 'm']::"char"[])
+         WHERE c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['v', 'm']::"char"[])
     ), source_function AS (
         SELECT p.oid, pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,
                                         pg_catalog.pg_get_function_identity_arguments(p.oid)) AS name,
                p.prosqlbody
-          FROM pg_catalog.pg_proc p
+          FROM (SELECT DISTINCT f.oid FROM pg_catalog.unnest(p_functions) AS f(oid)) AS a
+          JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) a.oid
           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
-         WHERE p.oid OPERATOR(pg_catalog.=) ANY (p_functions)
     ), edge AS (
         -- the query of a view or materialized view (its _RETURN rule), minus the rule's
         -- reference to its own relation
@@ -112,44 +116,40 @@ BEGIN
                CASE WHEN e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass
                     THEN 'pg_catalog.pg_proc'::pg_catalog.regclass::oid ELSE e.refclassid END AS classid,
                CASE WHEN e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass
-                    THEN o.oprcode::oid ELSE e.refobjid END AS objid,
+                    THEN (SELECT o.oprcode::oid FROM pg_catalog.pg_operator o WHERE o.oid OPERATOR(pg_catalog.=) e.refobjid)
+                    ELSE e.refobjid END AS objid,
                e.via
           FROM edge e
-          LEFT JOIN pg_catalog.pg_operator o
-            ON e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass
-           AND o.oid OPERATOR(pg_catalog.=) e.refobjid
          WHERE e.refclassid OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.pg_class'::pg_catalog.regclass,
                                                              'pg_catalog.pg_proc'::pg_catalog.regclass,
                                                              'pg_catalog.pg_operator'::pg_catalog.regclass]::oid[])
     ), named AS (
-        SELECT ob.dependent, ob.classid, ob.objid, ob.via,
-               CASE WHEN c.oid IS NOT NULL THEN pg_catalog.format('%I.%I', cn.nspname, c.relname)
-                    ELSE pg_catalog.format('%I.%I(%s)', pn.nspname, p.proname,
-                                           pg_catalog.pg_get_function_identity_arguments(p.oid)) END AS name,
-               CASE WHEN c.oid IS NOT NULL THEN
-                    CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
-                                   WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                                   WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence'
-                                   WHEN 'c' THEN 'composite type' WHEN 'i' THEN 'index'
-                                   WHEN 'I' THEN 'partitioned index' WHEN 't' THEN 'toast table'
-                                   ELSE 'relation of kind ' OPERATOR(pg_catalog.||) c.relkind::text END
-                    ELSE CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'p' THEN 'procedure'
-                                        ELSE 'function' END
-               END AS kind,
-               COALESCE(cn.nspname OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog', 'information_schema', 'pg_toast']::name[]),
-                        false) AS untracked
+        SELECT ob.dependent, ob.classid, ob.objid, ob.via, x.name, x.kind, x.untracked
           FROM object ob
-          LEFT JOIN pg_catalog.pg_class c
-            ON ob.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-           AND c.oid OPERATOR(pg_catalog.=) ob.objid
-          LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid OPERATOR(pg_catalog.=) c.relnamespace
-          LEFT JOIN pg_catalog.pg_proc p
-            ON ob.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
-           AND p.oid OPERATOR(pg_catalog.=) ob.objid
-          LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid OPERATOR(pg_catalog.=) p.pronamespace
-         WHERE c.oid IS NOT NULL
-            OR (p.oid IS NOT NULL
-                AND pn.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema']::name[]))
+          CROSS JOIN LATERAL (
+              SELECT pg_catalog.format('%I.%I', cn.nspname, c.relname) AS name,
+                     CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
+                                    WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                                    WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence'
+                                    WHEN 'c' THEN 'composite type' WHEN 'i' THEN 'index'
+                                    WHEN 'I' THEN 'partitioned index' WHEN 't' THEN 'toast table'
+                                    ELSE 'relation of kind ' OPERATOR(pg_catalog.||) c.relkind::text END AS kind,
+                     cn.nspname OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog', 'information_schema', 'pg_toast']::name[]) AS untracked
+                FROM pg_catalog.pg_class c
+                JOIN pg_catalog.pg_namespace cn ON cn.oid OPERATOR(pg_catalog.=) c.relnamespace
+               WHERE ob.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                 AND c.oid OPERATOR(pg_catalog.=) ob.objid
+              UNION ALL
+              SELECT pg_catalog.format('%I.%I(%s)', pn.nspname, p.proname,
+                                       pg_catalog.pg_get_function_identity_arguments(p.oid)),
+                     CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'p' THEN 'procedure' ELSE 'function' END,
+                     false
+                FROM pg_catalog.pg_proc p
+                JOIN pg_catalog.pg_namespace pn ON pn.oid OPERATOR(pg_catalog.=) p.pronamespace
+               WHERE ob.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                 AND p.oid OPERATOR(pg_catalog.=) ob.objid
+                 AND pn.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema']::name[])
+          ) AS x
     )
     -- a declared edge the catalog also records is shown as a catalog edge
     SELECT DISTINCT ON (nd.dependent, nd.name) nd.dependent, nd.name, nd.classid, nd.objid, nd.kind, nd.via,

@@ -11,6 +11,7 @@ CREATE FUNCTION audit._live_inputs(p_target regclass)
 RETURNS TABLE (relation text, relid oid, kind text, read_by text[], description text)
 LANGUAGE sql
 STABLE
+ROWS 10
 SET search_path TO pg_catalog, pg_temp
 AS $$
     WITH graph AS MATERIALIZED (

@@ -30,6 +30,7 @@ CREATE FUNCTION audit._refresh_modes(p_matviews oid[])
 RETURNS TABLE (relid oid, mode text, reason text, unique_index text, warning text, detail text)
 LANGUAGE sql
 STABLE
+ROWS 20
 SET search_path TO pg_catalog, pg_temp
 AS $$
 WITH matview_index AS (

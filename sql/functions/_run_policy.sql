@@ -12,6 +12,7 @@ RETURNS TABLE (target text, statement_timeout text, lock_timeout text, prefer_pl
                ever_certified boolean, feed_problem text)
 LANGUAGE sql
 STABLE
+ROWS 1
 SET search_path TO pg_catalog, pg_temp
 AS $$
     SELECT v.name,

@@ -38,6 +38,7 @@ CREATE FUNCTION audit._step_done(
 RETURNS TABLE (rows_after bigint, rows_counted boolean, decision text)
 LANGUAGE plpgsql
 VOLATILE
+ROWS 1
 SET search_path TO pg_catalog, pg_temp
 AS $$
 DECLARE

@@ -26,6 +26,7 @@ RETURNS TABLE (refresh boolean, skip_reason text, decision text, query_id bigint
                previous_statement_timeout text, previous_lock_timeout text)
 LANGUAGE plpgsql
 VOLATILE
+ROWS 1
 SET search_path TO pg_catalog, pg_temp
 AS $$
 DECLARE

@@ -8,6 +8,7 @@ CREATE FUNCTION audit.claim_request(p_agent text)
 RETURNS SETOF audit.run_request
 LANGUAGE plpgsql
 SECURITY DEFINER
+ROWS 1
 SET search_path TO pg_catalog, pg_temp
 AS $$
 DECLARE

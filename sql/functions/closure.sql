@@ -20,6 +20,7 @@ CREATE FUNCTION audit.closure(p_target regclass)
 RETURNS TABLE (relation text, relid oid, kind text, depth integer, parent text, via text, untracked boolean)
 LANGUAGE sql
 STABLE
+ROWS 100
 SET search_path TO pg_catalog, pg_temp
 AS $$
     SELECT g.name, g.objid, g.kind, g.depth, g.parent, g.via, g.untracked

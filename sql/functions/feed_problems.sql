@@ -7,6 +7,7 @@ CREATE FUNCTION audit.feed_problems(p_target regclass, p_at timestamptz DEFAULT 
 RETURNS TABLE (feed text, problem text)
 LANGUAGE plpgsql
 STABLE
+ROWS 5
 SET search_path TO pg_catalog, pg_temp
 AS $$
 DECLARE

@@ -22,6 +22,10 @@ RETURNS TABLE (step integer, level integer, matview text, relid oid, mode text, 
                expected_duration interval, critical_path boolean)
 LANGUAGE sql
 STABLE
+-- ROWS: what the planner expects of each set-returning function of the run path (PostgreSQL
+-- assumes 1000); with that default this plan's recursive CTEs expected a million rows and
+-- sized their hash tables to work_mem, some 20 MB a call for a ten-view chain
+ROWS 20
 SET search_path TO pg_catalog, pg_temp
 AS $$
 WITH RECURSIVE graph AS MATERIALIZED (
