@@ -35,9 +35,12 @@ public final class Database implements AutoCloseable {
         config.setJdbcUrl(settings.jdbcUrl());
         config.setDataSourceProperties(settings.driverProperties(applicationName));
         config.setMaximumPoolSize(2 * workConnections + 2);
-        // a run uses two at once from its start (its refresh steps and their history): the pool opens the
-        // second in the background while the first one reads the plan
+        // a run uses two at once from its first step (the step's own, and its history's, where the
+        // step's start is written): the pool opens the second in the background while the first
+        // one reads the plan (see below)
         config.setMinimumIdle(2);
+        // only so that open() can ask the pool to fill at once (suspendPool, resumePool)
+        config.setAllowPoolSuspension(true);
         config.setAutoCommit(true);
         config.setConnectionTimeout(30_000);
         // Refresh steps may take hours; only idle connections are recycled.
@@ -47,7 +50,14 @@ public final class Database implements AutoCloseable {
         // (instead of running the refresh to the end) and release the view's advisory lock.
         config.setConnectionInitSql("SET client_connection_check_interval = '5s'");
         try {
-            return new Database(settings, new HikariDataSource(config));
+            HikariDataSource pool = new HikariDataSource(config);
+            // HikariCP opens its first connection at once and the others on its housekeeping
+            // thread, which first runs 100 ms after the pool starts: a short run's first step
+            // would wait there for its second connection. Resuming the pool fills it up to
+            // minimumIdle at once, on the pool's own thread, while this thread goes on.
+            pool.getHikariPoolMXBean().suspendPool();
+            pool.getHikariPoolMXBean().resumePool();
+            return new Database(settings, pool);
         } catch (RuntimeException e) {
             // HikariCP wraps the driver's failure (PoolInitializationException and kin).
             Throwable cause = e;

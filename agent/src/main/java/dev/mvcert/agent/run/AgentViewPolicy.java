@@ -11,6 +11,8 @@ import dev.mvcert.engine.run.ViewPolicy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -55,12 +57,16 @@ final class AgentViewPolicy implements ViewPolicy {
         if (cachedRun != run.runId()) {
             synchronized (this) {
                 if (cachedRun != run.runId()) {
+                    List<String> views = new ArrayList<>();
+                    for (PlannedView v : run.plan().views()) {
+                        views.add(v.matview());
+                    }
                     try (Connection c = database.autocommit()) {
                         watched = Set.copyOf(new JdbcTemplate(c).query(
                                 "SELECT b.matview FROM audit.breaker b WHERE b.matview = ANY (?::text[]) "
                                         + "AND (b.state <> 'closed' OR b.consecutive_failures > 0)",
                                 rs -> rs.getString(1),
-                                JdbcTemplate.textArray(run.plan().views().stream().map(PlannedView::matview).toList())));
+                                JdbcTemplate.textArray(views)));
                     }
                     cachedRun = run.runId();
                 }

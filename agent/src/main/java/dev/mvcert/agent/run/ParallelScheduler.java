@@ -9,7 +9,9 @@ import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.MDC;
 
@@ -31,11 +33,14 @@ final class ParallelScheduler implements StepScheduler, AutoCloseable {
         }
         this.parallel = threads;
         AtomicInteger threadNumber = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(threads, r -> {
+        ThreadPoolExecutor steps = new ThreadPoolExecutor(threads, threads, 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "mvcert-refresh-" + threadNumber.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        // the first step's thread starts now, while the run reads its plan, not when that step is due
+        steps.prestartCoreThread();
+        this.pool = steps;
         this.done = new ExecutorCompletionService<>(pool);
     }
 

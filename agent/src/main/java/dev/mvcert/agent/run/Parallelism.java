@@ -3,11 +3,11 @@ package dev.mvcert.agent.run;
 import dev.mvcert.engine.refresh.PlannedView;
 import dev.mvcert.engine.refresh.RefreshPlan;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * How many views of an incremental run refresh at once when the user did not say
@@ -43,19 +43,28 @@ public record Parallelism(int views, String why) {
             cores = 2;
             coresSource = "server cores unknown (--server-cores)";
         }
-        Map<Integer, Long> widths = plan.views().stream()
-                .filter(v -> v.expectedDuration() == null || v.expectedDuration().compareTo(WORTH_A_CONNECTION) >= 0)
-                .collect(Collectors.groupingBy(PlannedView::level, Collectors.counting()));
-        int width = (int) widths.values().stream().mapToLong(Long::longValue).max().orElse(1);
+        // a loop and concatenation, not a stream and a format: this runs once per process, before
+        // the first step, where the JDK's stream and format machinery costs milliseconds to start
+        Map<Integer, Integer> perLevel = new HashMap<>();
+        int width = 1;
+        for (PlannedView v : plan.views()) {
+            if (v.expectedDuration() == null || v.expectedDuration().compareTo(WORTH_A_CONNECTION) >= 0) {
+                Integer before = perLevel.get(v.level());
+                int count = before == null ? 1 : before + 1;
+                perLevel.put(v.level(), count);
+                width = Math.max(width, count);
+            }
+        }
+        String coresSaid = cores + " server cores (" + coresSource + "), ";
+        String widest = "widest level of views worth a connection " + width;
         if (width <= 1 || cores <= 1) {
             // one view at a time whatever the server is doing: nothing to ask it
-            return new Parallelism(1, "%d server cores (%s), widest level of views worth a connection %d".formatted(cores, coresSource, width));
+            return new Parallelism(1, coresSaid + widest);
         }
         int busyNow = Math.max(0, busy.getAsInt());
         int spare = Math.max(1, cores - busyNow);
         int views = Math.max(1, Math.min(width, spare));
-        return new Parallelism(views, "%d server cores (%s), %d busy with other queries, widest level of views worth a connection %d"
-                .formatted(cores, coresSource, busyNow, width));
+        return new Parallelism(views, coresSaid + busyNow + " busy with other queries, " + widest);
     }
 
     static boolean isLocal(String jdbcUrl) {

@@ -10,7 +10,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -29,12 +31,22 @@ final class PooledSessions implements RunSessions {
 
     private static final Logger log = LoggerFactory.getLogger(PooledSessions.class);
 
-    /** Where steps' starts are written: daemon threads, one per step starting at once, gone after a minute idle. */
-    private static final ExecutorService BEGINS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "mvcert-step-begin");
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Where steps' starts are written: daemon threads, one per step starting at once, gone after a
+     * minute idle. The first is started with the class, before the first step is due.
+     */
+    private static final ExecutorService BEGINS = beginThreads();
+
+    private static ExecutorService beginThreads() {
+        ThreadPoolExecutor begins = new ThreadPoolExecutor(1, Integer.MAX_VALUE, 60L, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "mvcert-step-begin");
+            t.setDaemon(true);
+            return t;
+        });
+        begins.allowCoreThreadTimeOut(true);
+        begins.prestartCoreThread();
+        return begins;
+    }
 
     private final Database database;
     private final Set<Connection> inFlight;

@@ -15,9 +15,13 @@ import dev.mvcert.engine.run.RunResult;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -33,6 +37,25 @@ import org.slf4j.MDC;
 public final class RunExecutor {
 
     private static final Logger log = LoggerFactory.getLogger(RunExecutor.class);
+
+    /** The thread that records attempts in the metrics (see {@link Metrics}); gone after a minute idle. */
+    private static final ExecutorService RECORDER = recorder();
+
+    private static ExecutorService recorder() {
+        ThreadPoolExecutor recorder = new ThreadPoolExecutor(1, 1, 60L, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "mvcert-metrics");
+            t.setDaemon(true);
+            return t;
+        });
+        recorder.allowCoreThreadTimeOut(true);
+        recorder.prestartCoreThread();
+        return recorder;
+    }
+
+    /** Returns once every attempt queued for the metrics so far is recorded. */
+    private static void awaitRecorded() {
+        CompletableFuture.runAsync(() -> { }, RECORDER).join();
+    }
 
     private final Database database;
     private final AgentSettings settings;
@@ -134,6 +157,8 @@ public final class RunExecutor {
                 sessions.endAtomic(false);
             }
             heartbeat.stop();
+            // a run that ended in an error has its attempts in the metrics too when this returns
+            awaitRecorded();
             MDC.remove("target");
             MDC.remove("run_id");
         }
@@ -168,15 +193,27 @@ public final class RunExecutor {
         }
     }
 
+    /**
+     * Records each attempt in the metrics on a thread of its own, so the step's thread hands its
+     * view to the run at once (the metrics' first use in a process costs milliseconds). One thread,
+     * so attempts are recorded in the order they ended; the run's own figure waits for them.
+     */
     private final class Metrics implements RunListener {
         @Override
         public void stepFinished(RunContext run, PlannedView view, StepResult r) {
-            metrics.attempt(view.matview(), r.modeUsed(), r.status().sqlName(),
-                    r.errorClass() == null ? null : r.errorClass().name(), r.duration(), r.rowsAfter());
+            RECORDER.execute(() -> {
+                try {
+                    metrics.attempt(view.matview(), r.modeUsed(), r.status().sqlName(),
+                            r.errorClass() == null ? null : r.errorClass().name(), r.duration(), r.rowsAfter());
+                } catch (RuntimeException e) {
+                    log.warn("could not record the attempt of {} in the metrics: {}", view.matview(), e.toString());
+                }
+            });
         }
 
         @Override
         public void runFinished(RunResult result) {
+            awaitRecorded();
             metrics.run(result.target(), result.mode().sqlName(), result.outcome().sqlName(), result.duration());
         }
     }
