@@ -460,10 +460,11 @@ public final class Bench {
         long sent = -1;
         List<Double> psql = new ArrayList<>(), agent = new ArrayList<>(), agentRun = new ArrayList<>();
         // a run of ten REFRESHes varies by several percent from one to the next (buffers, WAL), and
-        // this machine's speed drifts by more than the goal within minutes: at least 11
-        // repetitions, sides alternating, each from a checkpoint; the overhead is the median of
-        // each repetition's pair (the two runs next to each other in time)
-        int reps = Math.max(opt.reps, 11);
+        // this machine's speed drifts by more than the goal within minutes: one pair of sides,
+        // the two runs next to each other in time, came out anywhere from -18% to +96% within one
+        // bench run. So at least 21 repetitions, sides alternating, each from a checkpoint; the
+        // overhead is the median of the repetitions' pairs
+        int reps = Math.max(opt.reps, 21);
         for (int r = 0; r < reps; r++) {
             boolean psqlFirst = r % 2 == 0;
             for (int side = 0; side < 2; side++) {
