@@ -455,10 +455,16 @@ public final class Bench {
                     && count(c, "SELECT count(*) FROM pg_settings WHERE name = 'shared_preload_libraries' AND setting LIKE '%pg_stat_statements%'") > 0;
             if (statements) {
                 exec(c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+                // nested statements too: mvcert's ANALYZE runs inside audit._step_done
+                exec(c, "ALTER SYSTEM SET pg_stat_statements.track = 'all'");
+                exec(c, "SELECT pg_reload_conf()");
             }
         }
         long sent = -1;
         List<Double> psql = new ArrayList<>(), agent = new ArrayList<>(), agentRun = new ArrayList<>();
+        // each side's time in the REFRESH and ANALYZE statements themselves (pg_stat_statements):
+        // the same statements on both sides, so what is left is each side's time around them
+        List<Double> psqlWork = new ArrayList<>(), agentWork = new ArrayList<>();
         // a run of ten REFRESHes varies by several percent from one to the next (buffers, WAL), and
         // this machine's speed drifts by more than the goal within minutes: one pair of sides,
         // the two runs next to each other in time, came out anywhere from -18% to +96% within one
@@ -474,22 +480,27 @@ public final class Bench {
                     // the other side's dirty buffers written out before this side starts
                     exec(c, "CHECKPOINT");
                 }
+                if (statements) {
+                    try (Connection c = connect()) {
+                        exec(c, "SELECT pg_stat_statements_reset()");
+                    }
+                }
                 if ((side == 0) == psqlFirst) {
                     psql.add(psqlScript(scriptFile));
-                } else {
-                    boolean count = statements && r == reps - 1;
-                    if (count) {
-                        try (Connection c = connect()) {
-                            exec(c, "SELECT pg_stat_statements_reset()");
-                        }
+                    if (statements) {
+                        psqlWork.add(chainStatementSeconds());
                     }
+                } else {
                     AgentRun run = agentRun(CHAIN_TARGET);
-                    if (count) {
+                    if (statements) {
+                        agentWork.add(chainStatementSeconds());
+                    }
+                    if (statements && r == reps - 1) {
                         try (Connection c = connect()) {
                             sent = count(c, """
                                     SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
                                      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-                                       AND query NOT ILIKE '%pg_stat_statements%'""");
+                                       AND toplevel AND query NOT ILIKE '%pg_stat_statements%'""");
                         }
                     }
                     if (run.skipped > 0) throw new IllegalStateException("chain run skipped views: the comparison would be unfair");
@@ -508,6 +519,26 @@ public final class Bench {
         double wallOverhead = median(wallPairs), inRun = median(inRunPairs), msPerStep = median(msPairs);
         String sentText = sent < 0 ? "statements not counted (no pg_stat_statements)"
                 : "%d statements for the run (%.1f a view, plan and certification included)".formatted(sent, sent / (double) CHAIN_LENGTH);
+        // Each side's time outside the REFRESH and ANALYZE statements (psql's includes its start
+        // and connection, mvcert's run does not include the JVM's): the statements' own variation,
+        // most of each pair's noise, is left out. It cannot see a statement made slower by the
+        // other side's work, which the in-run figure above can.
+        List<Double> psqlAround = new ArrayList<>(), agentAround = new ArrayList<>(), aroundPairs = new ArrayList<>();
+        if (psqlWork.size() == reps && agentWork.size() == reps) {
+            for (int r = 0; r < reps; r++) {
+                psqlAround.add(psql.get(r) - psqlWork.get(r));
+                agentAround.add(agentRun.get(r) - agentWork.get(r));
+                aroundPairs.add((agentAround.get(r) - psqlAround.get(r)) / psql.get(r));
+            }
+            sentText += "; outside the REFRESH and ANALYZE statements themselves (pg_stat_statements), the run spent %.0f ms and psql %.0f ms (start and connection included), a difference of %.1f%% of psql's time (median of the pairs)"
+                    .formatted(1000 * median(agentAround), 1000 * median(psqlAround), 100 * median(aroundPairs));
+        }
+        try (Connection c = connect()) {
+            if (statements) {
+                exec(c, "ALTER SYSTEM RESET pg_stat_statements.track");
+                exec(c, "SELECT pg_reload_conf()");
+            }
+        }
         add(new Line("2", "orchestration overhead, chain of " + CHAIN_LENGTH + " (wall)",
                 agentLabel() + " %.2f s (JVM start and certification included) vs psql %.2f s (medians of %d; the overhead is the median of the %d pairs', %.1f%% between the medians)"
                         .formatted(a, p, reps, reps, 100 * (a - p) / p),
@@ -519,7 +550,19 @@ public final class Bench {
                         .formatted(ar, p, 100 * (ar - p) / p, msPerStep, sentText),
                 100 * inRun, "%", "<= 5%", inRun <= 0.05,
                 Map.of("in_run_overhead_pct", 100 * inRun, "in_run_overhead_pairs", inRunPairs, "overhead_ms_per_step", msPerStep,
-                        "statements_sent", sent)));
+                        "statements_sent", sent, "psql_outside_statements_s", psqlAround, "mvcert_run_outside_statements_s", agentAround,
+                        "outside_statements_overhead_pairs", aroundPairs)));
+    }
+
+    /** Seconds in the chain's REFRESH and ANALYZE statements (nested ones included) since pg_stat_statements was reset. */
+    double chainStatementSeconds() throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
+                SELECT coalesce(sum(total_exec_time), 0) / 1000 FROM pg_stat_statements
+                 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   AND (query ILIKE 'REFRESH MATERIALIZED VIEW bench.chain%' OR query ILIKE 'ANALYZE bench.chain%')""")) {
+            rs.next();
+            return rs.getDouble(1);
+        }
     }
 
     // --- 3. dataset hashing ------------------------------------------------------------------
