@@ -11,8 +11,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -35,18 +33,7 @@ final class PooledSessions implements RunSessions {
      * Where steps' starts are written: daemon threads, one per step starting at once, gone after a
      * minute idle. The first is started with the class, before the first step is due.
      */
-    private static final ExecutorService BEGINS = beginThreads();
-
-    private static ExecutorService beginThreads() {
-        ThreadPoolExecutor begins = new ThreadPoolExecutor(1, Integer.MAX_VALUE, 60L, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "mvcert-step-begin");
-            t.setDaemon(true);
-            return t;
-        });
-        begins.allowCoreThreadTimeOut(true);
-        begins.prestartCoreThread();
-        return begins;
-    }
+    private static final ExecutorService BEGINS = DaemonThreads.started("mvcert-step-begin", Integer.MAX_VALUE, new SynchronousQueue<>());
 
     private final Database database;
     private final Set<Connection> inFlight;

@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -39,18 +38,7 @@ public final class RunExecutor {
     private static final Logger log = LoggerFactory.getLogger(RunExecutor.class);
 
     /** The thread that records attempts in the metrics (see {@link Metrics}); gone after a minute idle. */
-    private static final ExecutorService RECORDER = recorder();
-
-    private static ExecutorService recorder() {
-        ThreadPoolExecutor recorder = new ThreadPoolExecutor(1, 1, 60L, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "mvcert-metrics");
-            t.setDaemon(true);
-            return t;
-        });
-        recorder.allowCoreThreadTimeOut(true);
-        recorder.prestartCoreThread();
-        return recorder;
-    }
+    private static final ExecutorService RECORDER = DaemonThreads.started("mvcert-metrics", 1, new LinkedBlockingQueue<>());
 
     /** Returns once every attempt queued for the metrics so far is recorded. */
     private static void awaitRecorded() {
