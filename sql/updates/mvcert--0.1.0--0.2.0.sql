@@ -4155,7 +4155,9 @@ WITH RECURSIVE graph AS MATERIALIZED (
       JOIN audit._refresh_modes((SELECT pg_catalog.array_agg(m.objid) FROM matview m)) AS rm
         ON rm.relid OPERATOR(pg_catalog.=) p.objid
 ), timed AS MATERIALIZED (
-    SELECT o.name, o.level, o.depends_on, audit.expected_duration(o.name) AS expected FROM ordered o
+    -- every column of the plan and the expected duration: the result reads this alone, so no
+    -- join of two CTEs (which the planner, expecting few rows, may run as a nested loop)
+    SELECT o.*, audit.expected_duration(o.name) AS expected FROM ordered o
 ), finish (level, at) AS (
     -- level by level: a view ends its expected duration after the latest of its inputs
     SELECT -1, '{}'::jsonb
@@ -4182,14 +4184,13 @@ WITH RECURSIVE graph AS MATERIALIZED (
       CROSS JOIN LATERAL (SELECT d FROM pg_catalog.unnest(t.depends_on) d
                            ORDER BY (e.at OPERATOR(pg_catalog.->>) d)::numeric DESC, d LIMIT 1) x)
 )
-SELECT o.step, o.level, o.name, o.objid, o.mode, o.reason, o.unique_index, o.depends_on,
-       CASE WHEN o.step OPERATOR(pg_catalog.=) o.steps
-            THEN NULLIF(pg_catalog.concat_ws(E'\n', o.warning, audit._live_inputs_warning(p_target)), '')
-            ELSE o.warning END,
-       o.detail, t.expected, EXISTS (SELECT FROM critical c WHERE c.name OPERATOR(pg_catalog.=) o.name)
-  FROM ordered o
-  JOIN timed t ON t.name OPERATOR(pg_catalog.=) o.name
- ORDER BY o.step
+SELECT t.step, t.level, t.name, t.objid, t.mode, t.reason, t.unique_index, t.depends_on,
+       CASE WHEN t.step OPERATOR(pg_catalog.=) t.steps
+            THEN NULLIF(pg_catalog.concat_ws(E'\n', t.warning, audit._live_inputs_warning(p_target)), '')
+            ELSE t.warning END,
+       t.detail, t.expected, EXISTS (SELECT FROM critical c WHERE c.name OPERATOR(pg_catalog.=) t.name)
+  FROM timed t
+ ORDER BY t.step
 $$;
 COMMENT ON FUNCTION audit.refresh_plan(regclass) IS
   'The materialized views of a target''s closure in refresh order: step, parallel level, mode (concurrently, plain, rebuild), reason, unique index, direct matview dependencies, warnings, expected duration and the critical path.';
