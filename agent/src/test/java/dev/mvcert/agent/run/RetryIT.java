@@ -17,6 +17,7 @@ import dev.mvcert.agent.testing.Agents;
 import dev.mvcert.agent.testing.SmallPipeline;
 import dev.mvcert.testing.PostgresExtension;
 import dev.mvcert.testing.TestDatabase;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,6 +48,26 @@ class RetryIT {
             RetryPolicy policy = new RetryPolicy(maxAttempts, Duration.ofMinutes(1), Duration.ofMillis(400), Duration.ofSeconds(5), () -> 1.0);
             RunExecutor executor = new RunExecutor(agent.database(), settings, agent.metrics(), policy, "agent:test", new Stopping());
             return executor.run(executor.request(SmallPipeline.TARGET, "test").withMode(RunMode.INCREMENTAL), RunListener.NONE);
+        }
+    }
+
+    @Test
+    void everyAttemptIsInTheMetricsOnceTheRunReturns(TestDatabase db) throws Exception {
+        // attempts are recorded in the metrics on a thread of their own, not the step's
+        SmallPipeline.fail(db, "a", "55P03", 2);
+        AgentSettings settings = Agents.settings();
+        settings.maxAttempts = 3;
+        try (AgentRuntime agent = Agents.start(db, settings)) {
+            RetryPolicy policy = new RetryPolicy(3, Duration.ofMinutes(1), Duration.ofMillis(100), Duration.ofSeconds(1), () -> 1.0);
+            RunExecutor executor = new RunExecutor(agent.database(), settings, agent.metrics(), policy, "agent:test", new Stopping());
+            RunResult outcome = executor.run(executor.request(SmallPipeline.TARGET, "test").withMode(RunMode.INCREMENTAL), RunListener.NONE);
+            assertEquals(RunOutcome.CERTIFIED, outcome.outcome(), outcome.toString());
+            MeterRegistry registry = agent.metrics().registry();
+            assertEquals(2.0, registry.get("mvcert.refresh.attempts").tags("matview", "small.a_mv", "status", "failed").counter().count());
+            for (String view : List.of("small.a_mv", "small.b_mv", "small.c_mv")) {
+                assertEquals(1.0, registry.get("mvcert.refresh.attempts").tags("matview", view, "status", "succeeded").counter().count(), view);
+            }
+            assertEquals(1L, registry.get("mvcert.run.duration").tags("target", SmallPipeline.TARGET, "status", "certified").timer().count());
         }
     }
 
