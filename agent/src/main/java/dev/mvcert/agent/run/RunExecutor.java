@@ -145,7 +145,7 @@ public final class RunExecutor {
                 sessions.endAtomic(false);
             }
             heartbeat.stop();
-            // a run that ended in an error has its attempts in the metrics too when this returns
+            // every attempt and the run are in the metrics when this returns, also after an error
             awaitRecorded();
             MDC.remove("target");
             MDC.remove("run_id");
@@ -182,27 +182,32 @@ public final class RunExecutor {
     }
 
     /**
-     * Records each attempt in the metrics on a thread of its own, so the step's thread hands its
-     * view to the run at once (the metrics' first use in a process costs milliseconds). One thread,
-     * so attempts are recorded in the order they ended; the run's own figure waits for them.
+     * Records each attempt, and then the run, in the metrics on a thread of its own, so the step's
+     * thread hands its view to the run at once (the metrics' first use in a process costs
+     * milliseconds). One thread, so everything is recorded in the order it ended: the run's own
+     * figure after its attempts. {@link #run} waits for all of it before it returns.
      */
     private final class Metrics implements RunListener {
         @Override
         public void stepFinished(RunContext run, PlannedView view, StepResult r) {
-            RECORDER.execute(() -> {
-                try {
-                    metrics.attempt(view.matview(), r.modeUsed(), r.status().sqlName(),
-                            r.errorClass() == null ? null : r.errorClass().name(), r.duration(), r.rowsAfter());
-                } catch (RuntimeException e) {
-                    log.warn("could not record the attempt of {} in the metrics: {}", view.matview(), e.toString());
-                }
-            });
+            record(view.matview(), () -> metrics.attempt(view.matview(), r.modeUsed(), r.status().sqlName(),
+                    r.errorClass() == null ? null : r.errorClass().name(), r.duration(), r.rowsAfter()));
         }
 
         @Override
         public void runFinished(RunResult result) {
-            awaitRecorded();
-            metrics.run(result.target(), result.mode().sqlName(), result.outcome().sqlName(), result.duration());
+            record(result.target(), () -> metrics.run(result.target(), result.mode().sqlName(), result.outcome().sqlName(),
+                    result.duration()));
+        }
+
+        private void record(String what, Runnable recording) {
+            RECORDER.execute(() -> {
+                try {
+                    recording.run();
+                } catch (RuntimeException e) {
+                    log.warn("could not record {} in the metrics: {}", what, e.toString());
+                }
+            });
         }
     }
 }
